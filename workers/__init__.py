@@ -1,0 +1,1 @@
+"""Workers: decode, classify and route inbound webhooks; replay dead letters."""
