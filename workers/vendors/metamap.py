@@ -138,7 +138,7 @@ def _step_error(step_id: str, error: StepError) -> tuple[Outcome, tuple[Reason, 
     vendor = [Reason(error.code or "step_error", error.message)]
     if error.reason_code:
         vendor.append(
-            Reason(error.reason_code, f"reasonCode of {error.code}", "step.error.reason_code")
+            Reason(error.reason_code, f"reasonCode of {error.code}", "step.error.reasonCode")
         )
     outcome = _ERROR_TYPES.get(_norm(error.type))
     if outcome is None:
