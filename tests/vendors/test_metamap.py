@@ -1,0 +1,991 @@
+"""MetaMap adapter: every fixture classified per shared/docs/outcomes.md, plus properties."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shared.outcome import Outcome
+from workers.vendors.base import Classification, Undecodable
+from workers.vendors.metamap import classify
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "metamap"
+
+# (fixture, outcome, event, reason codes, step id or "" for a lifecycle event)
+TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
+    (
+        "document-reading--completed--proof-of-residency",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "document-reading",
+    ),
+    (
+        "document-reading--completed--passport",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "document-reading",
+    ),
+    (
+        "document-reading--step-error--custom-document-not-provided",
+        "fail",
+        "step_completed",
+        ("customDocument.notProvided",),
+        "document-reading",
+    ),
+    (
+        "electronic-signature-document-validation--step-error--not-valid-params",
+        "fail",
+        "step_completed",
+        ("eSignature.notValidParams",),
+        "electronic-signature-document-validation",
+    ),
+    (
+        "electronic-signature-document-validation--step-error--email-step-failed",
+        "fail",
+        "step_completed",
+        ("eSignature.emailStepFailed",),
+        "electronic-signature-document-validation",
+    ),
+    (
+        "electronic-signature-document-validation--step-error--ip-step-failed",
+        "fail",
+        "step_completed",
+        ("eSignature.ipStepFailed",),
+        "electronic-signature-document-validation",
+    ),
+    (
+        "electronic-signature-document-validation--step-error--phone-step-failed",
+        "fail",
+        "step_completed",
+        ("eSignature.phoneStepFailed",),
+        "electronic-signature-document-validation",
+    ),
+    (
+        "electronic-signature-document-validation--step-error--full-name-mismatch",
+        "fail",
+        "step_completed",
+        ("eSignature.fullNameMismatch",),
+        "electronic-signature-document-validation",
+    ),
+    (
+        "document-reading--step-error--custom-document-skipped",
+        "fail",
+        "step_completed",
+        ("customDocument.skipped",),
+        "document-reading",
+    ),
+    (
+        "document-reading--system-error--request-rejected-503",
+        "system_error",
+        "step_completed",
+        ("503",),
+        "document-reading",
+    ),
+    (
+        "document-reading--system-error--build-public-url-bare",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "document-reading",
+    ),
+    (
+        "document-reading--system-error--private-folder-caller-id",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "document-reading",
+    ),
+    (
+        "document-reading--system-error--parameters-validation",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "document-reading",
+    ),
+    (
+        "document-reading--system-error--get-document-metadata-rejected",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "document-reading",
+    ),
+    (
+        "document-reading--system-error--medias-get-rejected",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "document-reading",
+    ),
+    (
+        "document-reading--system-error--build-public-url-proof-of-residency",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "document-reading",
+    ),
+    (
+        "document-reading--system-error--step-timeout-driving-license",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "document-reading",
+    ),
+    (
+        "document-reading--system-error--media-url-undefined",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "document-reading",
+    ),
+    (
+        "document-reading--system-error--service-not-available",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "document-reading",
+    ),
+    (
+        "template-matching--completed",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "template-matching",
+    ),
+    (
+        "template-matching--step-error--no-match-found",
+        "fail",
+        "step_completed",
+        ("templateMatching.noMatchFound",),
+        "template-matching",
+    ),
+    (
+        "template-matching--step-error--node-failed",
+        "fail",
+        "step_completed",
+        ("node.failed",),
+        "template-matching",
+    ),
+    (
+        "template-matching--system-error--service-unavailable",
+        "system_error",
+        "step_completed",
+        ("system.serviceUnavailable",),
+        "template-matching",
+    ),
+    (
+        "template-matching--system-error--step-timeout",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "template-matching",
+    ),
+    ("age-check--completed", "pending", "step_completed", ("step_completed",), "age-check"),
+    ("age-check--step-error--no-dob", "fail", "step_completed", ("underage.noDOB",), "age-check"),
+    ("age-check--step-error--underage", "fail", "step_completed", ("underage.error",), "age-check"),
+    (
+        "age-check--step-error--input-failed",
+        "fail",
+        "step_completed",
+        ("input.failed",),
+        "age-check",
+    ),
+    (
+        "duplicate-user-detection--completed--number-int-status",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "duplicate-user-detection",
+    ),
+    (
+        "duplicate-user-detection--completed",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "duplicate-user-detection",
+    ),
+    (
+        "duplicate-user-detection--step-error--not-valid-params-document-number",
+        "fail",
+        "step_completed",
+        ("duplicateUserDetection.notValidParams",),
+        "duplicate-user-detection",
+    ),
+    (
+        "duplicate-user-detection--step-error--matches-found",
+        "fail",
+        "step_completed",
+        ("duplicateUserDetection.matchesFound",),
+        "duplicate-user-detection",
+    ),
+    (
+        "duplicate-user-detection--step-error--not-valid-params-birth-date",
+        "fail",
+        "step_completed",
+        ("duplicateUserDetection.notValidParams",),
+        "duplicate-user-detection",
+    ),
+    (
+        "duplicate-user-detection--step-error--input-failed",
+        "fail",
+        "step_completed",
+        ("input.failed",),
+        "duplicate-user-detection",
+    ),
+    (
+        "duplicate-user-detection--step-error--not-valid-params-full-name",
+        "fail",
+        "step_completed",
+        ("duplicateUserDetection.notValidParams",),
+        "duplicate-user-detection",
+    ),
+    (
+        "duplicate-user-detection--system-error-section--not-valid-params-document-number",
+        "fail",
+        "step_completed",
+        ("duplicateUserDetection.notValidParams",),
+        "duplicate-user-detection",
+    ),
+    (
+        "duplicate-user-detection--system-error-section--matches-found",
+        "fail",
+        "step_completed",
+        ("duplicateUserDetection.matchesFound",),
+        "duplicate-user-detection",
+    ),
+    (
+        "duplicate-user-detection--system-error-section--not-valid-params-birth-date",
+        "fail",
+        "step_completed",
+        ("duplicateUserDetection.notValidParams",),
+        "duplicate-user-detection",
+    ),
+    (
+        "duplicate-user-detection--system-error-section--input-failed",
+        "fail",
+        "step_completed",
+        ("input.failed",),
+        "duplicate-user-detection",
+    ),
+    (
+        "duplicate-user-detection--system-error-section--not-valid-params-full-name",
+        "fail",
+        "step_completed",
+        ("duplicateUserDetection.notValidParams",),
+        "duplicate-user-detection",
+    ),
+    (
+        "alteration-detection--completed",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "alteration-detection",
+    ),
+    (
+        "alteration-detection--step-error--negligence-blurred",
+        "refer",
+        "step_completed",
+        ("alterationDetection.negligence", "blurred"),
+        "alteration-detection",
+    ),
+    (
+        "alteration-detection--step-error--fraud-attempt-screenshot",
+        "fail",
+        "step_completed",
+        ("alterationDetection.fraudAttempt", "screenshot"),
+        "alteration-detection",
+    ),
+    (
+        "alteration-detection--step-error--tampered",
+        "fail",
+        "step_completed",
+        ("alterationDetection.tampered",),
+        "alteration-detection",
+    ),
+    (
+        "alteration-detection--step-error--input-failed",
+        "fail",
+        "step_completed",
+        ("input.failed",),
+        "alteration-detection",
+    ),
+    (
+        "alteration-detection--system-error--internal-error",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "alteration-detection",
+    ),
+    (
+        "alteration-detection--system-error--step-timeout",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "alteration-detection",
+    ),
+    (
+        "facematch--completed--score-100",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "facematch",
+    ),
+    (
+        "facematch--completed--score-99",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "facematch",
+    ),
+    (
+        "facematch--legacy-error--face-did-not-match",
+        "fail",
+        "step_completed",
+        ("legacy.error",),
+        "facematch",
+    ),
+    (
+        "facematch--legacy-error--selfie-download-error",
+        "fail",
+        "step_completed",
+        ("legacy.error",),
+        "facematch",
+    ),
+    (
+        "facematch--legacy-error--doc-photo-download-error",
+        "fail",
+        "step_completed",
+        ("legacy.error",),
+        "facematch",
+    ),
+    (
+        "facematch--legacy-error--owner-not-confirmed",
+        "fail",
+        "step_completed",
+        ("legacy.error",),
+        "facematch",
+    ),
+    (
+        "facematch--step-error--input-failed",
+        "fail",
+        "step_completed",
+        ("input.failed",),
+        "facematch",
+    ),
+    (
+        "facematch--system-error--step-timeout",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "facematch",
+    ),
+    (
+        "liveness--completed--unknown-step-id",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "liveness",
+    ),
+    (
+        "liveness--step-error--unknown-step-id",
+        "fail",
+        "step_completed",
+        ("liveness.notDetected",),
+        "liveness",
+    ),
+    (
+        "email-ownership-validation--completed--unknown-step-id",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "email-ownership-validation",
+    ),
+    (
+        "phone-ownership-validation--step-error--unknown-step-id",
+        "fail",
+        "step_completed",
+        ("phoneOwnership.skipped",),
+        "phone-ownership-validation",
+    ),
+    (
+        "watchlists--step-error--matches-found",
+        "refer",
+        "step_completed",
+        ("watchlists.matchesFound",),
+        "watchlists",
+    ),
+    (
+        "watchlists--completed--no-match",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "watchlists",
+    ),
+    (
+        "watchlists--system-error--internal-error",
+        "system_error",
+        "step_completed",
+        ("system.internalError",),
+        "watchlists",
+    ),
+    (
+        "custom-watchlists-validation--completed",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "custom-watchlists-validation",
+    ),
+    (
+        "custom-watchlists-validation--step-error--not-enough-params-could-not-run",
+        "refer",
+        "step_completed",
+        ("customWatchlists.notEnoughParams",),
+        "custom-watchlists-validation",
+    ),
+    (
+        "custom-watchlists-validation--step-error--node-failed-could-not-run",
+        "refer",
+        "step_completed",
+        ("node.failed",),
+        "custom-watchlists-validation",
+    ),
+    (
+        "premium-aml-watchlists--legacy-error--match",
+        "refer",
+        "step_completed",
+        ("legacy.error",),
+        "premium-aml-watchlists-search-validation",
+    ),
+    (
+        "re-facematch--unknown-error-type",
+        "refer",
+        "step_completed",
+        ("unrecognised_value", "422"),
+        "re-facematch",
+    ),
+    (
+        "re-facematch--error-without-type",
+        "refer",
+        "step_completed",
+        ("unrecognised_value", "facematch.differentPerson"),
+        "re-facematch",
+    ),
+    (
+        "alteration-detection--step-error--other-negligence-code",
+        "refer",
+        "step_completed",
+        ("documentReading.negligence",),
+        "alteration-detection",
+    ),
+    (
+        "case--step-completed-mixed-case-fraud-attempt",
+        "fail",
+        "step_completed",
+        ("alterationDetection.fraudAttempt",),
+        "alteration-detection",
+    ),
+    (
+        "case--step-completed-upper-case-system-error",
+        "system_error",
+        "step_completed",
+        ("system.serviceUnavailable",),
+        "template-matching",
+    ),
+    (
+        "case--request-rejected-lower-case",
+        "system_error",
+        "step_completed",
+        ("503",),
+        "document-reading",
+    ),
+    (
+        "case--negligence-upper-case",
+        "refer",
+        "step_completed",
+        ("ALTERATIONDETECTION.NEGLIGENCE", "glare"),
+        "alteration-detection",
+    ),
+    (
+        "sloppy--status-and-score-as-strings",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "facematch",
+    ),
+    ("sloppy--nulls-step-completed", "pending", "step_completed", ("step_completed",), "age-check"),
+    (
+        "metadata--object--step-completed",
+        "pending",
+        "step_completed",
+        ("step_completed",),
+        "duplicate-user-detection",
+    ),
+    (
+        "metadata--json-string--step-error",
+        "fail",
+        "step_completed",
+        ("duplicateUserDetection.matchesFound",),
+        "duplicate-user-detection",
+    ),
+    ("verification-started", "pending", "verification_started", ("verification_started",), ""),
+    (
+        "verification-started--running",
+        "pending",
+        "verification_started",
+        ("verification_started", "running"),
+        "",
+    ),
+    (
+        "verification-inputs-completed",
+        "pending",
+        "verification_inputs_completed",
+        ("verification_inputs_completed",),
+        "",
+    ),
+    ("verification-completed--verified", "pass", "verification_completed", ("verified",), ""),
+    ("verification-completed--rejected", "fail", "verification_completed", ("rejected",), ""),
+    (
+        "verification-completed--reviewneeded",
+        "refer",
+        "verification_completed",
+        ("reviewNeeded",),
+        "",
+    ),
+    ("verification-completed--postponed", "pending", "verification_completed", ("postponed",), ""),
+    ("verification-completed--pending", "pending", "verification_completed", ("pending",), ""),
+    ("verification-completed--running", "pending", "verification_completed", ("running",), ""),
+    (
+        "verification-completed--deleted-not-in-policy",
+        "refer",
+        "verification_completed",
+        ("unrecognised_value",),
+        "",
+    ),
+    (
+        "verification-completed--unknown-identity-status",
+        "refer",
+        "verification_completed",
+        ("unrecognised_value",),
+        "",
+    ),
+    (
+        "verification-completed--no-identity-status",
+        "pending",
+        "verification_completed",
+        ("identity_status_missing",),
+        "",
+    ),
+    (
+        "verification-completed--null-identity-status-lagging-status",
+        "pending",
+        "verification_completed",
+        ("identity_status_missing",),
+        "",
+    ),
+    (
+        "verification-completed--verified-lagging-status",
+        "pass",
+        "verification_completed",
+        ("verified",),
+        "",
+    ),
+    (
+        "verification-completed--metadata-object",
+        "pass",
+        "verification_completed",
+        ("verified",),
+        "",
+    ),
+    (
+        "verification-completed--metadata-json-string",
+        "fail",
+        "verification_completed",
+        ("rejected",),
+        "",
+    ),
+    (
+        "case--verification-completed-upper-case",
+        "pass",
+        "verification_completed",
+        ("verified",),
+        "",
+    ),
+    ("case--review-needed-snake-case", "refer", "verification_completed", ("reviewNeeded",), ""),
+    ("case--rejected-title-case", "fail", "verification_updated", ("rejected",), ""),
+    ("verification-updated--verified", "pass", "verification_updated", ("verified",), ""),
+    ("verification-updated--rejected", "fail", "verification_updated", ("rejected",), ""),
+    ("verification-updated--reviewneeded", "refer", "verification_updated", ("reviewNeeded",), ""),
+    (
+        "verification-updated--deleted-not-in-policy",
+        "refer",
+        "verification_updated",
+        ("unrecognised_value",),
+        "",
+    ),
+    (
+        "verification-updated--no-identity-status",
+        "pending",
+        "verification_updated",
+        ("identity_status_missing",),
+        "",
+    ),
+    (
+        "verification-postponed",
+        "pending",
+        "verification_postponed",
+        ("verification_postponed", "postponed"),
+        "",
+    ),
+    ("verification-expired", "fail", "verification_expired", ("verification_expired",), ""),
+    (
+        "verification-expired--pending",
+        "fail",
+        "verification_expired",
+        ("verification_expired", "pending"),
+        "",
+    ),
+    (
+        "verification-expired--contradicting-verified",
+        "refer",
+        "verification_expired",
+        ("contradiction", "verified"),
+        "",
+    ),
+    ("verification-signed", "pending", "verification_signed", ("verification_signed",), ""),
+    (
+        "verification-started--unknown-identity-status",
+        "refer",
+        "verification_started",
+        ("unrecognised_value",),
+        "",
+    ),
+    (
+        "unknown-event--verification-resubmitted",
+        "pending",
+        "verification_resubmitted",
+        ("unrecognised_event",),
+        "",
+    ),
+    ("unknown-event--dotted-name", "pending", "verification_archived", ("unrecognised_event",), ""),
+    (
+        "sloppy--resource-trailing-slash-other-host",
+        "pass",
+        "verification_completed",
+        ("verified",),
+        "",
+    ),
+    ("sloppy--no-resource-no-flow", "fail", "verification_completed", ("rejected",), ""),
+]
+
+# Fixtures that come from the examples in metamap-document-verification-webhooks.txt.
+DOC_EXAMPLE_PREFIXES = (
+    "document-reading--",
+    "electronic-signature-document-validation--",
+    "template-matching--",
+    "age-check--",
+    "duplicate-user-detection--",
+    "alteration-detection--",
+    "facematch--",
+)
+
+# Values made up for the fixtures' personal data and metadata: none may reach an outcome.
+PERSONAL = ("JANE", "SAMPLE", "TESTPERSON", "fake-user", "X0000000", "1990-01-01", "Fake Street")
+
+
+def load(name: str) -> bytes:
+    return (FIXTURES / f"{name}.json").read_bytes()
+
+
+def body_of(name: str) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(load(name))
+    return body
+
+
+def encoded(result: Classification) -> str:
+    return msgspec.json.encode(result).decode()
+
+
+@pytest.mark.parametrize(("name", "outcome", "event", "codes", "step_id"), TABLE)
+def test_fixture_classified(
+    name: str, outcome: str, event: str, codes: tuple[str, ...], step_id: str
+) -> None:
+    body = body_of(name)
+    result = classify(load(name), {})
+
+    assert result.outcome == Outcome(outcome)
+    assert result.event == event
+    assert tuple(reason.code for reason in result.reasons) == codes
+    if step_id:
+        assert result.subject["step_id"] == step_id
+    else:
+        assert "step_id" not in result.subject
+    resource = body.get("resource")
+    if resource:
+        assert result.subject["verification_id"] == resource.rstrip("/").split("/")[-1]
+        assert re.fullmatch(r"[0-9a-f]{24}", result.subject["verification_id"])
+        assert result.identity is not None
+        assert result.identity[0] == result.subject["verification_id"]
+    else:
+        assert "verification_id" not in result.subject
+        assert result.identity is None
+    assert result.subject.get("flow_id") == body.get("flowId")
+    if body.get("timestamp"):
+        assert result.occurred_at is not None
+        assert result.occurred_at.utcoffset() is not None
+    text = encoded(result)
+    assert not any(value in text for value in PERSONAL)
+
+
+def test_every_fixture_is_in_the_table() -> None:
+    on_disk = {path.stem for path in FIXTURES.glob("*.json")}
+    in_table = [row[0] for row in TABLE]
+    assert len(in_table) == len(set(in_table))
+    assert on_disk == set(in_table)
+
+
+def test_every_document_example_has_a_fixture() -> None:
+    # 18 document-reading (incl. e-signature), 5 template-matching, 4 age-check,
+    # 12 duplicate-user-detection, 7 alteration-detection, 8 facematch.
+    doc = [row for row in TABLE if row[0].startswith(DOC_EXAMPLE_PREFIXES)]
+    assert len([row for row in doc if "other-negligence" not in row[0]]) == 55
+
+
+def test_step_error_reason_carries_vendor_code_and_message() -> None:
+    result = classify(load("alteration-detection--step-error--fraud-attempt-screenshot"), {})
+    first, second = result.reasons
+    assert first.code == "alterationDetection.fraudAttempt"
+    assert first.message == "Document is considered as fraud attempt"
+    assert second.code == "screenshot"
+    assert second.field == "step.error.reasonCode"
+
+
+def test_unrecognised_values_name_field_and_value() -> None:
+    result = classify(load("verification-completed--unknown-identity-status"), {})
+    (reason,) = result.reasons
+    assert reason.field == "identityStatus"
+    assert reason.message is not None
+    assert "approvedWithConditions" in reason.message
+    result = classify(load("re-facematch--unknown-error-type"), {})
+    assert result.reasons[0].field == "step.error.type"
+    assert result.reasons[0].message is not None
+    assert "VALIDATION_ERROR" in result.reasons[0].message
+
+
+# ------------------------------------------------------------------------------ identity
+
+
+def _with(name: str, **changes: Any) -> bytes:
+    body = body_of(name)
+    body.update(changes)
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize("name", [row[0] for row in TABLE])
+def test_retry_equal_bodies_classify_equally(name: str) -> None:
+    # MetaMap re-serialises on retry: whitespace and key order may differ, the event does not.
+    body = body_of(name)
+    compact = json.dumps(dict(reversed(list(body.items()))), separators=(",", ":")).encode()
+    assert classify(compact, {}) == classify(load(name), {})
+
+
+def test_same_event_same_identity() -> None:
+    name = "alteration-detection--step-error--tampered"
+    assert classify(load(name), {}).identity == classify(load(name), {}).identity
+    # Another letter case of the event name is the same event.
+    upper = classify(_with(name, eventName="STEP_COMPLETED"), {})
+    assert upper.identity == classify(load(name), {}).identity
+
+
+def test_different_events_differ() -> None:
+    identities = [classify(load(row[0]), {}).identity for row in TABLE]
+    present = [identity for identity in identities if identity is not None]
+    assert len(present) == len(set(present))
+
+    name = "verification-completed--verified"
+    base_identity = classify(load(name), {}).identity
+    for changes in (
+        {"eventName": "verification_updated"},
+        {"timestamp": "2021-08-15T09:00:00.000Z"},
+        {"resource": "https://api.getmati.com/v2/verifications/6118d3f0aaaaaaaaaaaaaaaa"},
+    ):
+        assert classify(_with(name, **changes), {}).identity != base_identity
+
+    step = body_of("template-matching--completed")
+    other_step = dict(step, step={"status": 200, "id": "age-check", "error": None})
+    assert (
+        classify(json.dumps(other_step).encode(), {}).identity
+        != classify(json.dumps(step).encode(), {}).identity
+    )
+
+
+# ------------------------------------------------------------------------------ undecodable
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        (b"not json", None),
+        (b"", None),
+        (b"[]", None),
+        (b'[{"eventName": "step_completed"}]', None),
+        (b'"step_completed"', None),
+        (b"42", None),
+        (b"null", None),
+        (b"{}", "`eventName`"),
+        (b'{"eventName": 7}', "$.eventName"),
+        (b'{"eventName": null}', "$.eventName"),
+        (b'{"eventName": "step_completed"}', "`step`"),
+        (b'{"eventName": "step_completed", "step": "document-reading"}', "$.step"),
+        (b'{"eventName": "step_completed", "step": {"id": 5}}', "$.step.id"),
+        (b'{"eventName": "step_completed", "step": {"error": ["x"]}}', "$.step.error"),
+        (b'{"eventName": "step_completed", "step": {"error": {"code": {}}}}', "$.step.error.code"),
+        (b'{"eventName": "verification_completed", "identityStatus": {}}', "$.identityStatus"),
+        (b'{"eventName": "verification_completed", "resource": []}', "$.resource"),
+        (b'{"eventName": "verification_completed", "timestamp": 1629000000}', "$.timestamp"),
+    ],
+)
+def test_undecodable(body: bytes, path: str | None) -> None:
+    with pytest.raises(Undecodable) as caught:
+        classify(body, {})
+    if path is not None:
+        assert path in str(caught.value)
+
+
+def test_metadata_of_any_shape_is_accepted_and_never_read() -> None:
+    name = "verification-completed--verified"
+    for metadata in ({"a": "fake-user-0009"}, '{"a": "fake-user-0009"}', "not json", [1], 3, None):
+        result = classify(_with(name, metadata=metadata), {})
+        assert result.outcome is Outcome.PASS
+        assert "fake-user" not in encoded(result)
+
+
+# ------------------------------------------------------------------------------ properties
+
+NAMES = [row[0] for row in TABLE]
+KNOWN = {
+    # identityStatus values, error types and event names, as the adapter normalises them.
+    *("VERIFIED", "REJECTED", "REVIEWNEEDED", "POSTPONED", "PENDING", "RUNNING"),
+    *("STEPERROR", "LEGACYERROR", "SYSTEMERROR", "REQUESTREJECTED"),
+    *("STEPCOMPLETED", "VERIFICATIONSTARTED", "VERIFICATIONINPUTSCOMPLETED"),
+    *("VERIFICATIONCOMPLETED", "VERIFICATIONUPDATED", "VERIFICATIONPOSTPONED"),
+    *("VERIFICATIONEXPIRED", "VERIFICATIONSIGNED"),
+}
+
+
+def _normalised(value: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "", value.strip().upper())
+
+
+unknown_words = st.text(min_size=0, max_size=20).filter(lambda s: _normalised(s) not in KNOWN)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=5,
+)
+
+Path_ = tuple[str | int, ...]
+
+
+def _paths(value: Any, prefix: Path_ = ()) -> list[Path_]:
+    found: list[Path_] = []
+    items: list[tuple[str | int, Any]] = []
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    for key, child in items:
+        found.append((*prefix, key))
+        found.extend(_paths(child, (*prefix, key)))
+    return found
+
+
+def _parent(body: Any, path: Path_) -> Any:
+    for key in path[:-1]:
+        body = body[key]
+    return body
+
+
+def _random_case(text: str, flips: list[bool]) -> str:
+    return "".join(c.upper() if flips[i % len(flips)] else c.lower() for i, c in enumerate(text))
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    body = body_of(draw(st.sampled_from(NAMES)))
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        paths = _paths(body)
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = _parent(body, path)
+        current = parent[path[-1]]
+        action = draw(st.sampled_from(["drop", "replace", "stringify", "case", "swap"]))
+        if action == "drop":
+            del parent[path[-1]]
+        elif action == "replace":
+            parent[path[-1]] = draw(json_values)
+        elif action == "stringify" and isinstance(current, bool | int | float):
+            parent[path[-1]] = json.dumps(current)
+        elif action == "case" and isinstance(current, str):
+            flips = draw(st.lists(st.booleans(), min_size=1, max_size=8))
+            parent[path[-1]] = _random_case(current, flips)
+        elif action == "swap":
+            other = draw(st.sampled_from(paths))
+            if other[: len(path)] != path and path[: len(other)] != other:
+                other_parent = _parent(body, other)
+                parent[path[-1]], other_parent[other[-1]] = other_parent[other[-1]], current
+    return json.dumps(body).encode()
+
+
+PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(mutated())
+def test_mutations_classify_or_are_undecodable(body: bytes) -> None:
+    try:
+        result = classify(body, {})
+    except Undecodable:
+        return
+    assert isinstance(result, Classification)
+    assert re.fullmatch(r"[a-z0-9_]+", result.event)
+    assert result.reasons
+
+
+VERDICT_FIELDS: list[tuple[str, tuple[str, ...]]] = [
+    (name, ("identityStatus",)) for name in NAMES if "identityStatus" in body_of(name)
+] + [
+    (name, ("step", "error", "type"))
+    for name in NAMES
+    if isinstance(body_of(name).get("step", {}).get("error"), dict)
+]
+
+
+@PROPERTY
+@given(st.sampled_from(VERDICT_FIELDS), unknown_words)
+def test_unrecognised_verdict_value_is_never_pass_or_fail(
+    case: tuple[str, tuple[str, ...]], value: str
+) -> None:
+    name, path = case
+    body = body_of(name)
+    _parent(body, path)[path[-1]] = value
+    result = classify(json.dumps(body).encode(), {})
+    assert result.outcome not in (Outcome.PASS, Outcome.FAIL)
+
+
+@PROPERTY
+@given(st.sampled_from(NAMES), unknown_words)
+def test_unrecognised_event_is_pending(name: str, value: str) -> None:
+    body = body_of(name)
+    body["eventName"] = value
+    result = classify(json.dumps(body).encode(), {})
+    assert result.outcome is Outcome.PENDING
+    assert result.reasons[0].code == "unrecognised_event"
