@@ -1,1 +1,1 @@
-"""What ingress and workers share: settings, topology, message headers, logging, the outcome event."""
+"""What ingress and workers share: settings, topology, headers, logging, the outcome event."""

@@ -1,0 +1,1 @@
+"""The ingress: vendors' webhooks in over HTTP, onto RabbitMQ with publisher confirms."""

@@ -1,0 +1,101 @@
+"""The connection to RabbitMQ: robust (it reconnects by itself), confirm channels, the topology.
+
+A process starts even while the broker is down: :meth:`Broker.start` keeps trying in the
+background, ``ready`` stays False meanwhile, and the ingress answers 503 until it connects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
+from yarl import URL
+
+from shared import logging
+from shared.topology import Topology
+
+log = logging.get("verdict.broker")
+
+_FIRST_BACKOFF = 0.5
+_MAX_BACKOFF = 10.0
+
+
+def redact(url: str) -> str:
+    """The broker URL without its password, for logs and errors."""
+    parsed = URL(url)
+    return str(parsed.with_password("***")) if parsed.password else url
+
+
+class Broker:
+    def __init__(self, url: str, topology: Topology, *, name: str) -> None:
+        self.url = url
+        self.topology = topology
+        self.name = name
+        self.connection: AbstractRobustConnection | None = None
+        self.channel: AbstractChannel | None = None
+        self._connected = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Connected, with an open channel that can publish."""
+        return (
+            self.connection is not None
+            and not self.connection.is_closed
+            and self.channel is not None
+            and not self.channel.is_closed
+        )
+
+    def start(self) -> None:
+        """Connect in the background, retrying with backoff until the broker answers."""
+        self._task = asyncio.create_task(self._connect_until_up(), name=f"{self.name}-connect")
+
+    async def wait_connected(self, timeout: float | None = None) -> None:
+        await asyncio.wait_for(self._connected.wait(), timeout)
+
+    async def connect(self) -> None:
+        """Connect once and declare the topology; raises if the broker cannot be reached."""
+        connection = await aio_pika.connect_robust(
+            self.url, client_properties={"connection_name": self.name}
+        )
+        try:
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            await self.topology.declare(channel)
+        except BaseException:
+            await connection.close()
+            raise
+        self.connection, self.channel = connection, channel
+        self._connected.set()
+        log.info("broker_connected", broker=redact(self.url))
+
+    async def _connect_until_up(self) -> None:
+        backoff = _FIRST_BACKOFF
+        while True:
+            try:
+                await self.connect()
+            except (TimeoutError, OSError, aio_pika.exceptions.AMQPError) as exc:
+                log.warning(
+                    "broker_unreachable",
+                    broker=redact(self.url),
+                    error=type(exc).__name__,
+                    retry_in=backoff,
+                )
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF)
+            else:
+                return
+
+    async def exchange(self, name: str) -> AbstractExchange:
+        if self.channel is None:
+            raise ConnectionError("not connected to the broker")
+        return await self.channel.get_exchange(name, ensure=False)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.connection is not None:
+            await self.connection.close()

@@ -1,0 +1,130 @@
+"""The inbound message: how a webhook travels from the ingress to a worker, and its headers.
+
+All of the pipeline's own AMQP headers start with ``verdict-``; names beginning with ``x-``
+belong to the broker (``x-death`` and friends) and are never written here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import aio_pika
+import msgspec
+from aio_pika.abc import AbstractMessage, DeliveryMode
+
+HEADER_PREFIX = "verdict-"
+VENDOR = HEADER_PREFIX + "vendor"
+RECEIVED_AT = HEADER_PREFIX + "received-at"
+HTTP_HEADERS = HEADER_PREFIX + "http-headers"
+# Written when a message fails (workers/settle.py) and read by the dead-letter CLI.
+FAILURE_KIND = HEADER_PREFIX + "failure-kind"
+FAILURE_REASON = HEADER_PREFIX + "failure-reason"
+FAILURE_ERROR = HEADER_PREFIX + "failure-error"
+ATTEMPTS = HEADER_PREFIX + "attempts"
+FIRST_FAILED_AT = HEADER_PREFIX + "first-failed-at"
+LAST_FAILED_AT = HEADER_PREFIX + "last-failed-at"
+REPLAYS = HEADER_PREFIX + "replays"
+
+# Request headers that carry credentials never travel further than the ingress.
+_CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "x-api-key", "webhook-signature"}
+)
+_CREDENTIAL_WORDS = ("signature", "token", "secret", "password", "api-key", "apikey")
+
+
+class MalformedEnvelope(Exception):
+    """A message on an inbound queue that the ingress did not make (headers missing or wrong)."""
+
+
+class Inbound(msgspec.Struct, frozen=True, kw_only=True):
+    """A webhook as the ingress received it."""
+
+    message_id: str
+    vendor: str
+    body: bytes
+    content_type: str | None
+    received_at: datetime
+    http_headers: dict[str, str]
+
+
+def is_credential(name: str, extra: Iterable[str] = ()) -> bool:
+    lowered = name.lower()
+    return (
+        lowered in _CREDENTIAL_HEADERS
+        or any(word in lowered for word in _CREDENTIAL_WORDS)
+        or lowered in extra
+    )
+
+
+def forwardable_headers(
+    headers: Iterable[tuple[str, str]], secret_names: Iterable[str] = ()
+) -> dict[str, str]:
+    """The request's headers, names lower-cased, less credentials; repeated ones joined."""
+    secret = frozenset(name.lower() for name in secret_names)
+    kept: dict[str, str] = {}
+    for name, value in headers:
+        lowered = name.lower()
+        if is_credential(lowered, secret):
+            continue
+        kept[lowered] = f"{kept[lowered]}, {value}" if lowered in kept else value
+    return kept
+
+
+def new_message_id() -> str:
+    return uuid.uuid4().hex
+
+
+def inbound_message(
+    *,
+    vendor: str,
+    body: bytes,
+    content_type: str | None,
+    http_headers: Mapping[str, str],
+    message_id: str | None = None,
+    received_at: datetime | None = None,
+) -> aio_pika.Message:
+    received_at = received_at or datetime.now(UTC)
+    return aio_pika.Message(
+        body,
+        message_id=message_id or new_message_id(),
+        timestamp=received_at,
+        content_type=content_type,
+        delivery_mode=DeliveryMode.PERSISTENT,
+        headers={
+            VENDOR: vendor,
+            RECEIVED_AT: received_at.isoformat(),
+            HTTP_HEADERS: dict(http_headers),
+        },
+    )
+
+
+def read_inbound(message: AbstractMessage) -> Inbound:
+    headers = message.headers or {}
+    vendor = headers.get(VENDOR)
+    received_at = _text(headers.get(RECEIVED_AT))
+    http_headers = headers.get(HTTP_HEADERS, {})
+    if not isinstance(vendor, str | bytes) or not vendor or message.message_id is None:
+        raise MalformedEnvelope("missing verdict-vendor header or message_id")
+    if not isinstance(http_headers, dict):
+        raise MalformedEnvelope("verdict-http-headers is not a table")
+    try:
+        received = datetime.fromisoformat(received_at) if received_at else None
+    except ValueError:
+        raise MalformedEnvelope("verdict-received-at is not an ISO 8601 time") from None
+    return Inbound(
+        message_id=message.message_id,
+        vendor=_text(vendor),
+        body=message.body,
+        content_type=message.content_type,
+        received_at=received or message.timestamp or datetime.now(UTC),
+        http_headers={str(k).lower(): _text(v) for k, v in http_headers.items()},
+    )
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)

@@ -1,0 +1,107 @@
+"""Settings: environment variables (``VERDICT_*``) over an optional TOML file, decoded with msgspec.
+
+A bad value stops start-up with a :class:`ConfigError` that names the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+ENV_PREFIX = "VERDICT_"
+
+# Names end up in queue names, routing keys and URL paths: keep them to one routing-key word.
+Name = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
+Positive = Annotated[float, msgspec.Meta(gt=0)]
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+DEFAULT_VENDORS = ("incode", "w2", "idwise", "metamap")
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    amqp_url: str = "amqp://guest:guest@localhost:5672/"
+    # Prefix of every exchange and queue name, so several pipelines (or test runs) share a broker.
+    namespace: Name = "verdict"
+    vendors: tuple[Name, ...] = DEFAULT_VENDORS
+    http_host: str = "0.0.0.0"  # noqa: S104 - the ingress is meant to be reachable by vendors
+    http_port: Port = 8080
+    # W2 sends base64 document images inline: several MB per webhook is normal.
+    max_body_bytes: Annotated[int, msgspec.Meta(gt=0)] = 20 * 1024 * 1024
+    publish_timeout: Positive = 5.0
+    # Seconds a vendor is told to wait before retrying when the broker did not take a webhook.
+    retry_after: Annotated[int, msgspec.Meta(ge=1)] = 5
+    # Messages a worker holds unacknowledged at once (AMQP prefetch, per vendor queue).
+    prefetch: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 32
+    # The worker's own small HTTP port for /healthz, /readyz and /metrics.
+    worker_http_port: Port = 8081
+    # How long a stopping worker waits for the messages in flight before leaving them unacked.
+    drain_timeout: Positive = 20.0
+    log_level: LogLevel = "info"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the key and the expected value."""
+
+
+_PATH_IN_ERROR = re.compile(r" - at `\$\.([A-Za-z0-9_]+)")
+
+
+def load(
+    config_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Settings from ``config_file`` (or ``VERDICT_CONFIG``), overridden by ``VERDICT_*``."""
+    environ = os.environ if environ is None else environ
+    config_file = config_file or environ.get(ENV_PREFIX + "CONFIG") or None
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    if config_file is not None:
+        for name, value in _read_toml(Path(config_file)).items():
+            values[name] = value
+            sources[name] = f"{name!r} in {config_file}"
+    for name in Settings.__struct_fields__:
+        env_name = ENV_PREFIX + name.upper()
+        if env_name in environ:
+            values[name] = _from_env(name, environ[env_name])
+            sources[name] = env_name
+    try:
+        return msgspec.convert(values, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(_explain(str(exc), sources)) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = msgspec.toml.decode(path.read_bytes())
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except msgspec.DecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must be a TOML table")
+    unknown = sorted(set(data) - set(Settings.__struct_fields__))
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown key {unknown[0]!r}")
+    return data
+
+
+def _from_env(name: str, raw: str) -> Any:
+    if name == "vendors":
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if name == "log_level":
+        return raw.strip().lower()
+    return raw
+
+
+def _explain(error: str, sources: Mapping[str, str]) -> str:
+    match = _PATH_IN_ERROR.search(error)
+    if match is None:
+        return f"invalid configuration: {error}"
+    where = sources.get(match.group(1), match.group(1))
+    return f"{where}: {error[: match.start()]}"

@@ -1,0 +1,37 @@
+"""Helpers for tests that look at queues on the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+Client = TestClient[web.Request, web.Application]
+
+
+async def take(
+    channel: AbstractChannel, queue_name: str, count: int = 1, timeout: float = 10.0
+) -> list[AbstractIncomingMessage]:
+    """Wait for ``count`` messages on a queue and acknowledge them."""
+    queue = await channel.get_queue(queue_name, ensure=False)
+    taken: list[AbstractIncomingMessage] = []
+    deadline = time.monotonic() + timeout
+    while len(taken) < count:
+        message = await queue.get(fail=False, no_ack=True)
+        if message is not None:
+            taken.append(message)
+        elif time.monotonic() > deadline:
+            raise AssertionError(f"{queue_name}: got {len(taken)} of {count} messages in time")
+        else:
+            await asyncio.sleep(0.02)
+    return taken
+
+
+async def depth(channel: AbstractChannel, queue_name: str) -> int:
+    """Messages ready on a queue (a passive declare; does not consume)."""
+    queue = await channel.declare_queue(queue_name, passive=True)
+    count = queue.declaration_result.message_count
+    return int(count or 0)

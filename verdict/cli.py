@@ -1,0 +1,88 @@
+"""``verdict run | ingress | worker``: each runs until SIGTERM or SIGINT, then drains and exits."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+
+from aiohttp import web
+
+from ingress.app import create_app
+from shared import logging, settings
+from shared.broker import Broker
+from shared.topology import Topology
+from workers.worker import Worker
+
+log = logging.get("verdict")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="verdict", description=__doc__)
+    parser.add_argument("--config", help="TOML settings file (or VERDICT_CONFIG)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="ingress and worker in one process")
+    commands.add_parser("ingress", help="the HTTP ingress only")
+    commands.add_parser("worker", help="the worker only")
+    args = parser.parse_args(argv)
+
+    try:
+        config = settings.load(args.config)
+    except settings.ConfigError as exc:
+        print(f"verdict: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.configure(config.log_level)
+    services: dict[str, Callable[[settings.Settings, asyncio.Event], Awaitable[None]]] = {
+        "run": run_all,
+        "ingress": run_ingress,
+        "worker": run_worker,
+    }
+    asyncio.run(_until_signalled(services[args.command], config))
+    return 0
+
+
+async def _until_signalled(
+    service: Callable[[settings.Settings, asyncio.Event], Awaitable[None]],
+    config: settings.Settings,
+) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await service(config, stop)
+
+
+async def run_ingress(config: settings.Settings, stop: asyncio.Event) -> None:
+    runner = web.AppRunner(create_app(config), handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, config.http_host, config.http_port)
+    await site.start()
+    log.info("ingress_listening", host=config.http_host, port=config.http_port)
+    await stop.wait()
+    # Stops accepting, then waits for the requests in flight to be confirmed or refused.
+    await runner.cleanup()
+    log.info("ingress_stopped")
+
+
+async def run_worker(config: settings.Settings, stop: asyncio.Event) -> None:
+    broker = Broker(
+        config.amqp_url, Topology(config.namespace, config.vendors), name="verdict-worker"
+    )
+    broker.start()
+    worker = Worker(config, broker)
+    starting = asyncio.create_task(worker.start())
+    await stop.wait()
+    if not starting.done():
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+    await worker.stop()
+    await broker.close()
+    log.info("worker_stopped")
+
+
+async def run_all(config: settings.Settings, stop: asyncio.Event) -> None:
+    await asyncio.gather(run_ingress(config, stop), run_worker(config, stop))

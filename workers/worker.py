@@ -1,0 +1,126 @@
+"""The worker: consume each vendor's inbound queue, classify, publish the outcome, then ack.
+
+An inbound message is acknowledged only after the broker confirmed what became of it (an
+outcome event, a retry or a dead letter): a crash at any point leaves it to be redelivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+
+import aio_pika
+import structlog
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue, DeliveryMode
+
+from shared import logging, messages, outcome
+from shared.broker import Broker
+from shared.settings import Settings
+from workers import pipeline
+from workers.settle import Permanent, Settled, Settler
+
+log = logging.get("verdict.worker")
+
+MALFORMED_ENVELOPE = "malformed_envelope"
+
+
+class Worker:
+    def __init__(self, settings: Settings, broker: Broker) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.settler = Settler(broker, publish_timeout=settings.publish_timeout)
+        self._channel: AbstractChannel | None = None
+        self._consumers: list[tuple[AbstractQueue, str]] = []
+        self._in_flight: set[asyncio.Task[object]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    async def start(self) -> None:
+        """Start consuming every vendor's queue (after the broker connection is up)."""
+        await self.broker.wait_connected()
+        assert self.broker.connection is not None
+        self._channel = await self.broker.connection.channel()
+        # Prefetch is per consumer, so each vendor has its own window: a flood or a stuck
+        # message from one vendor does not take the others' capacity.
+        await self._channel.set_qos(prefetch_count=self.settings.prefetch)
+        for vendor in self.broker.topology.vendors:
+            queue = await self._channel.get_queue(self.broker.topology.inbound_queue(vendor))
+            tag = await queue.consume(self._on_message)
+            self._consumers.append((queue, tag))
+        log.info("worker_started", vendors=list(self.broker.topology.vendors))
+
+    async def stop(self, drain_timeout: float | None = None) -> None:
+        """Stop taking messages, finish those in flight, leave the rest unacked to the broker."""
+        for queue, tag in self._consumers:
+            # If the channel is gone already, nothing more will be delivered anyway.
+            with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError):
+                await queue.cancel(tag)
+        self._consumers.clear()
+        timeout = self.settings.drain_timeout if drain_timeout is None else drain_timeout
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("drain_timeout", unfinished=self.in_flight)
+            for task in self._in_flight:
+                task.cancel()
+        if self._channel is not None:
+            await self._channel.close()
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_flight.add(task)
+        self._idle.clear()
+        try:
+            await self._handle(message)
+        finally:
+            self._in_flight.discard(task)
+            if not self._in_flight:
+                self._idle.set()
+
+    async def _handle(self, message: AbstractIncomingMessage) -> None:
+        started = time.perf_counter()
+        with structlog.contextvars.bound_contextvars(message_id=message.message_id):
+            result: dict[str, str] = {}
+            settled = await self.settler.settle(message, self._process(message, result))
+            # One line per message; failures stand out by level.
+            emit = log.info if settled is Settled.DONE else log.warning
+            emit(
+                "message_settled",
+                settled=settled.value,
+                redelivered=message.redelivered,
+                seconds=round(time.perf_counter() - started, 6),
+                **result,
+            )
+
+    async def _process(self, message: AbstractIncomingMessage, result: dict[str, str]) -> None:
+        try:
+            inbound = messages.read_inbound(message)
+        except messages.MalformedEnvelope as exc:
+            raise Permanent(MALFORMED_ENVELOPE, str(exc)) from None
+        result["vendor"] = inbound.vendor
+        classified = pipeline.classify(inbound)
+        if isinstance(classified, pipeline.Rejection):
+            result["reason"] = classified.reason
+            raise Permanent(classified.reason, classified.error)
+        result.update(
+            vendor_event=classified.event, outcome=classified.outcome.value, id=classified.id
+        )
+        exchange = await self.broker.exchange(self.broker.topology.outcomes_exchange)
+        await exchange.publish(
+            aio_pika.Message(
+                outcome.encode(classified),
+                content_type="application/json",
+                message_id=classified.id,
+                correlation_id=inbound.message_id,
+                delivery_mode=DeliveryMode.PERSISTENT,
+                headers={messages.VENDOR: inbound.vendor},
+            ),
+            routing_key=classified.routing_key,
+            timeout=self.settings.publish_timeout,
+        )
