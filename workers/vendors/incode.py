@@ -166,7 +166,8 @@ _ONBOARDING_VERDICTS: Mapping[str, Outcome] = {
     "MANUAL_REVIEW_REJECTED": Outcome.FAIL,
 }
 # Every *_FINISHED status is progress: the verdict itself is fetched from Incode's score API.
-_FINISHED_SUFFIX = "_FINISHED"
+# The word may not end the name (ID_VALIDATION_FINISHED_SECOND_ID), so it is matched as a word.
+_FINISHED = "FINISHED"
 
 _SEPARATORS = re.compile(r"[^A-Z0-9]+")
 
@@ -201,8 +202,9 @@ def _error_code(value: Id | None) -> str | None:
     if isinstance(value, int):
         return str(value)
     code = (value or "").strip()
-    if code.isdigit():
-        return str(int(code))
+    if code.isascii() and code.isdigit():
+        # Not int(): a hostile string of thousands of digits must not raise.
+        return code.lstrip("0") or "0"
     return code or None
 
 
@@ -326,7 +328,7 @@ def _onboarding_verdict(raw: str | None, status: str) -> tuple[Outcome, Reason]:
     verdict = _ONBOARDING_VERDICTS.get(status)
     if verdict is not None:
         return verdict, found
-    if status.endswith(_FINISHED_SUFFIX):
+    if _FINISHED in status.split("_"):
         return Outcome.PENDING, Reason(
             found.code, "progress only: fetch the score from Incode", "onboardingStatus"
         )

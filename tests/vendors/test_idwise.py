@@ -1,0 +1,631 @@
+"""IDWise adapter: every fixture classified per shared/docs/outcomes.md, plus properties."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shared.outcome import Outcome
+from workers.vendors.base import Classification, Undecodable
+from workers.vendors.idwise import classify
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "idwise"
+
+FJ = "finished_journey"
+MR = "manually_reviewed"
+UJ = "updated_journey"
+AML = "aml_monitor_update"
+VUR = "verification_update_required"
+
+S_COMPLETE, S_INCOMPLETE, S_REFER = (
+    "systemDecision:Complete",
+    "systemDecision:Incomplete",
+    "systemDecision:Refer",
+)
+F_COMPLETE, F_INCOMPLETE, F_REFER, F_APPROVED, F_REJECTED = (
+    "finalDecision:Complete",
+    "finalDecision:Incomplete",
+    "finalDecision:Refer",
+    "finalDecision:Approved",
+    "finalDecision:Rejected",
+)
+M_APPROVED, M_REJECTED, M_RESUBMIT = (
+    "manualDecision:Approved",
+    "manualDecision:Rejected",
+    "manualDecision:Resubmission Requested",
+)
+REVIEW = "manualReviewDetails.journeyReviewDecision"
+
+# (fixture, outcome, event, reason codes)
+TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
+    # The one example of idwise-webhook-specification.txt, placeholders and all.
+    (
+        "doc--placeholder-example",
+        "pending",
+        "event_name",
+        (
+            "unrecognised_event",
+            "systemDecision:**SYSTEM_DECISION**",
+            "manualDecision:**MANUAL_DECISION**",
+            "finalDecision:**FINAL_DECISION**",
+        ),
+    ),
+    ("finished-journey--complete", "pass", FJ, (S_COMPLETE, F_COMPLETE)),
+    ("finished-journey--incomplete", "pending", FJ, (S_INCOMPLETE, F_INCOMPLETE)),
+    ("finished-journey--refer", "refer", FJ, (S_REFER, F_REFER)),
+    ("finished-journey--system-decision-only", "pass", FJ, (S_COMPLETE,)),
+    ("finished-journey--final-null-falls-back-to-system", "refer", FJ, (S_REFER,)),
+    ("finished-journey--no-decision", "pending", FJ, ("no_decision",)),
+    (
+        "finished-journey--unknown-final-decision",
+        "refer",
+        FJ,
+        ("unrecognised_value", S_COMPLETE, "finalDecision:Passed"),
+    ),
+    (
+        "finished-journey--unknown-system-decision",
+        "refer",
+        FJ,
+        ("unrecognised_value", "systemDecision:Pending Review"),
+    ),
+    (
+        "finished-journey--final-contradicts-system",
+        "refer",
+        FJ,
+        ("contradiction", S_COMPLETE, F_REJECTED),
+    ),
+    ("legacy--finished-journey--no-event-id", "pass", FJ, (S_COMPLETE, F_COMPLETE)),
+    ("manually-reviewed--approved", "pass", MR, (S_REFER, M_APPROVED, F_APPROVED)),
+    ("manually-reviewed--rejected", "fail", MR, (S_COMPLETE, M_REJECTED, F_REJECTED)),
+    ("manually-reviewed--manual-null", "refer", MR, (S_REFER, F_REFER)),
+    (
+        "manually-reviewed--contradiction-approved-final-rejected",
+        "refer",
+        MR,
+        ("contradiction", S_REFER, M_APPROVED, F_REJECTED),
+    ),
+    (
+        "manually-reviewed--final-null-manual-rejected",
+        "refer",
+        MR,
+        ("contradiction", S_REFER, M_REJECTED),
+    ),
+    (
+        "manually-reviewed--unknown-manual-decision",
+        "refer",
+        MR,
+        ("unrecognised_value", S_REFER, "manualDecision:Escalated", F_REFER),
+    ),
+    (
+        "manually-reviewed--resubmission-requested",
+        "pending",
+        MR,
+        ("resubmission_requested", S_REFER, M_RESUBMIT, F_REFER),
+    ),
+    (
+        "finished-user-steps--refer",
+        "pending",
+        "finished_user_steps",
+        ("provisional", S_REFER, F_REFER),
+    ),
+    (
+        "finished-user-steps--complete",
+        "pending",
+        "finished_user_steps",
+        ("provisional", S_COMPLETE, F_COMPLETE),
+    ),
+    (
+        "finished-step--incomplete",
+        "pending",
+        "finished_step",
+        ("provisional", S_INCOMPLETE, F_INCOMPLETE),
+    ),
+    (
+        "finished-step--unknown-decision",
+        "pending",
+        "finished_step",
+        ("provisional", "systemDecision:Processing"),
+    ),
+    ("legacy--step-submitted", "pending", "step_submitted", ("provisional",)),
+    ("legacy--step-submitted--selfie-numeric-step", "pending", "step_submitted", ("provisional",)),
+    ("aml-monitor-update--refer", "refer", AML, (S_REFER, "previousSystemDecision:Complete")),
+    ("aml-monitor-update--complete", "pass", AML, (S_COMPLETE, "previousSystemDecision:Refer")),
+    (
+        "aml-monitor-update--doc-spelling-monior",
+        "refer",
+        AML,
+        (S_REFER, "previousSystemDecision:Complete"),
+    ),
+    (
+        "aml-monitor-update--with-final-decision",
+        "pass",
+        AML,
+        (S_REFER, M_APPROVED, F_APPROVED, "previousSystemDecision:Complete"),
+    ),
+    ("finished-spot-check--complete", "pass", "finished_spot_check", (S_COMPLETE,)),
+    ("finished-spot-check--refer", "refer", "finished_spot_check", (S_REFER,)),
+    ("finished-ongoing-check--complete", "pass", "finished_ongoing_check", (S_COMPLETE,)),
+    ("finished-ongoing-check--refer", "refer", "finished_ongoing_check", (S_REFER,)),
+    ("updated-journey--step-update", "pass", UJ, (S_COMPLETE, F_COMPLETE, "action:Step Update")),
+    ("updated-journey--aml-amend", "refer", UJ, (S_REFER, F_REFER, "action:AML Amend")),
+    ("updated-journey--aml-ogm-update", "refer", UJ, (S_REFER, F_REFER, "action:AML OGM Update")),
+    (
+        "updated-journey--manual-review-approved",
+        "pass",
+        UJ,
+        (
+            S_REFER,
+            M_APPROVED,
+            F_APPROVED,
+            f"{REVIEW}:Approved",
+            "action:Manual Review",
+            "APPROVE_MINOR_ISSUE",
+        ),
+    ),
+    (
+        "updated-journey--manual-review-rejected",
+        "fail",
+        UJ,
+        (
+            S_REFER,
+            M_REJECTED,
+            F_REJECTED,
+            f"{REVIEW}:Rejected",
+            "action:Manual Review",
+            "REJECT_NOT_ELIGIBLE",
+        ),
+    ),
+    (
+        "updated-journey--manual-review-resubmission",
+        "pending",
+        UJ,
+        (
+            "resubmission_requested",
+            S_REFER,
+            F_REFER,
+            f"{REVIEW}:Resubmission Requested",
+            "action:Manual Review",
+            "RESUBMIT_BAD_QUALITY",
+        ),
+    ),
+    (
+        "updated-journey--manual-review-details-contradict",
+        "refer",
+        UJ,
+        (
+            "contradiction",
+            S_REFER,
+            M_APPROVED,
+            F_APPROVED,
+            f"{REVIEW}:Rejected",
+            "action:Manual Review",
+        ),
+    ),
+    (
+        "updated-journey--unknown-action",
+        "pass",
+        UJ,
+        (S_COMPLETE, F_COMPLETE, "action:Document Expiry Update"),
+    ),
+    (
+        "verification-update-required--manual-review",
+        "pending",
+        VUR,
+        (
+            "verification_update_required",
+            S_REFER,
+            F_REFER,
+            "trigger:Manual Review",
+            "RESUBMIT_BAD_QUALITY",
+            "RESUBMIT_SELFIE_MISMATCH",
+        ),
+    ),
+    (
+        "verification-update-required--kyc-renewal",
+        "pending",
+        VUR,
+        (
+            "verification_update_required",
+            S_COMPLETE,
+            F_COMPLETE,
+            "trigger:KYC Renewal",
+            "DOCUMENT_EXPIRING",
+        ),
+    ),
+    (
+        "kyc-renewal-deadline-exceeded",
+        "fail",
+        "kyc_renewal_deadline_exceeded",
+        ("kyc_renewal_deadline_exceeded", "required_step"),
+    ),
+    (
+        "unknown-event--journey-started",
+        "pending",
+        "journey_started",
+        ("unrecognised_event", S_INCOMPLETE),
+    ),
+    (
+        "unknown-event--missing-event-name",
+        "pending",
+        "unknown",
+        ("unrecognised_event", S_COMPLETE, F_COMPLETE),
+    ),
+    ("case--finished-journey--upper-case", "pass", FJ, (S_COMPLETE, F_COMPLETE)),
+    (
+        "case--manually-reviewed--snake-case-event-lower-decisions",
+        "fail",
+        MR,
+        (S_REFER, M_REJECTED, F_REJECTED),
+    ),
+    (
+        "case--updated-journey--resubmission-snake-case",
+        "pending",
+        UJ,
+        ("resubmission_requested", S_REFER, M_RESUBMIT, F_REFER, "action:Manual Review"),
+    ),
+    (
+        "sloppy--numbers-as-strings-and-numeric-reference",
+        "refer",
+        AML,
+        (S_REFER, "previousSystemDecision:Complete"),
+    ),
+    ("sloppy--nulls-everywhere-but-system", "pass", FJ, (S_COMPLETE,)),
+    ("sloppy--empty-string-decisions", "refer", FJ, (S_REFER,)),
+    ("sloppy--extra-fields", "pass", FJ, (S_COMPLETE, F_COMPLETE)),
+]
+
+SUBJECT_KEYS = {
+    "journey_id": "journeyId",
+    "reference_no": "referenceNo",
+    "spot_check_journey_id": "spotCheckJourneyId",
+    "ongoing_check_id": "ongoingCheckId",
+    "step_id": "stepId",
+}
+
+NAMES = [row[0] for row in TABLE]
+
+
+def load(name: str) -> bytes:
+    return (FIXTURES / f"{name}.json").read_bytes()
+
+
+def hook_of(name: str) -> dict[str, Any]:
+    hook: dict[str, Any] = json.loads(load(name))
+    return hook
+
+
+def encode(hook: dict[str, Any]) -> bytes:
+    return json.dumps(hook).encode()
+
+
+def _with(name: str, **changes: Any) -> bytes:
+    hook = hook_of(name)
+    hook["body"].update(changes)
+    return encode(hook)
+
+
+@pytest.mark.parametrize(("name", "outcome", "event", "codes"), TABLE)
+def test_fixture_classified(name: str, outcome: str, event: str, codes: tuple[str, ...]) -> None:
+    body = hook_of(name)["body"]
+    result = classify(load(name), {})
+
+    assert result.outcome == Outcome(outcome)
+    assert result.event == event
+    assert tuple(reason.code for reason in result.reasons) == codes
+    expected = {
+        subject: str(body[key])
+        for subject, key in SUBJECT_KEYS.items()
+        if body.get(key) not in (None, "")
+    }
+    assert result.subject == expected
+    assert result.identity == ((body["eventId"],) if body.get("eventId") else None)
+    assert result.occurred_at is None
+
+
+def test_every_fixture_is_in_the_table() -> None:
+    on_disk = {path.stem for path in FIXTURES.glob("*.json")}
+    assert len(NAMES) == len(set(NAMES))
+    assert on_disk == set(NAMES)
+
+
+def test_every_event_and_decision_value_has_a_fixture() -> None:
+    events = {row[2] for row in TABLE}
+    assert events >= {
+        FJ,
+        MR,
+        "finished_user_steps",
+        "finished_step",
+        AML,
+        "finished_spot_check",
+        "finished_ongoing_check",
+        UJ,
+        VUR,
+        "kyc_renewal_deadline_exceeded",
+        "step_submitted",
+    }
+    codes = {code for row in TABLE for code in row[3]}
+    assert codes >= {S_COMPLETE, S_INCOMPLETE, S_REFER, M_APPROVED, M_REJECTED}
+    assert codes >= {F_COMPLETE, F_INCOMPLETE, F_REFER, F_APPROVED, F_REJECTED}
+    actions = {hook_of(name)["body"].get("action") for name in NAMES}
+    assert actions >= {"Step Update", "AML Amend", "AML OGM Update", "Manual Review"}
+    triggers = {hook_of(name)["body"].get("trigger") for name in NAMES}
+    assert triggers >= {"Manual Review", "KYC Renewal"}
+
+
+def test_unrecognised_values_name_field_and_value() -> None:
+    reason = classify(load("finished-journey--unknown-final-decision"), {}).reasons[0]
+    assert reason.field == "finalDecision"
+    assert reason.message is not None
+    assert "Passed" in reason.message
+    reason = classify(load("manually-reviewed--unknown-manual-decision"), {}).reasons[0]
+    assert reason.field == "manualDecision"
+    assert reason.message is not None
+    assert "Escalated" in reason.message
+
+
+def test_contradiction_names_both_decisions() -> None:
+    reason = classify(load("manually-reviewed--contradiction-approved-final-rejected"), {}).reasons[
+        0
+    ]
+    assert reason.field == "finalDecision"
+    assert reason.message is not None
+    assert "Rejected" in reason.message
+    assert "Approved" in reason.message
+
+
+def test_required_steps_carry_the_vendor_reason_code() -> None:
+    result = classify(load("verification-update-required--manual-review"), {})
+    steps = [reason for reason in result.reasons if reason.field == "requiredSteps"]
+    assert [(r.code, r.message) for r in steps] == [
+        ("RESUBMIT_BAD_QUALITY", "step 0 must be resubmitted"),
+        ("RESUBMIT_SELFIE_MISMATCH", "step 2 must be resubmitted"),
+    ]
+
+
+# ------------------------------------------------------------------------------ identity
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_retry_equal_bodies_classify_equally(name: str) -> None:
+    hook = hook_of(name)
+    hook["body"] = dict(reversed(list(hook["body"].items())))
+    compact = json.dumps(dict(reversed(list(hook.items()))), separators=(",", ":")).encode()
+    assert classify(compact, {}) == classify(load(name), {})
+
+
+def test_same_event_same_identity() -> None:
+    name = "finished-journey--complete"
+    # A retry keeps eventId; the identity does not depend on anything else in the body.
+    assert classify(load(name), {}).identity == classify(load(name), {}).identity
+    assert (
+        classify(_with(name, referenceNo="other"), {}).identity == classify(load(name), {}).identity
+    )
+
+
+def test_different_events_differ() -> None:
+    identities = [classify(load(name), {}).identity for name in NAMES]
+    present = [identity for identity in identities if identity is not None]
+    assert len(present) == len(set(present))
+    name = "finished-journey--complete"
+    assert (
+        classify(_with(name, eventId="4f0e0000-0000-4000-8000-0000000000ff"), {}).identity
+        != classify(load(name), {}).identity
+    )
+
+
+def test_legacy_without_event_id_falls_back_to_the_body_hash() -> None:
+    for name in ("legacy--finished-journey--no-event-id", "legacy--step-submitted"):
+        assert classify(load(name), {}).identity is None
+    # An empty eventId is no eventId.
+    assert classify(_with("finished-journey--complete", eventId=""), {}).identity is None
+
+
+# ------------------------------------------------------------------------------ undecodable
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        (b"not json", None),
+        (b"", None),
+        (b"[]", None),
+        (b'[{"event": "Finished Journey", "body": {}}]', None),
+        (b'"Finished Journey"', None),
+        (b"null", None),
+        (b"{}", "`body`"),
+        (b'{"event": "Finished Journey"}', "`body`"),
+        (b'{"event": "Finished Journey", "body": null}', "$.body"),
+        (b'{"event": "Finished Journey", "body": []}', "$.body"),
+        (b'{"event": 5, "body": {}}', "$.event"),
+        (b'{"event": "Finished Journey", "body": {"systemDecision": 1}}', "$.body.systemDecision"),
+        (b'{"event": "Finished Journey", "body": {"finalDecision": {}}}', "$.body.finalDecision"),
+        (b'{"event": "Finished Journey", "body": {"eventId": true}}', "$.body.eventId"),
+        (b'{"event": "Finished Journey", "body": {"journeyId": []}}', "$.body.journeyId"),
+        (
+            b'{"event": "Verification Update Required", "body": {"requiredSteps": {}}}',
+            "$.body.requiredSteps",
+        ),
+        (
+            b'{"event": "Updated Journey", "body": {"manualReviewDetails": "Approved"}}',
+            "$.body.manualReviewDetails",
+        ),
+    ],
+)
+def test_undecodable(body: bytes, path: str | None) -> None:
+    with pytest.raises(Undecodable) as caught:
+        classify(body, {})
+    if path is not None:
+        assert path in str(caught.value)
+
+
+# ------------------------------------------------------------------------------ properties
+
+
+def _normalised(value: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "", value.strip().upper())
+
+
+DECISIONS_KNOWN = {
+    _normalised(value)
+    for value in (
+        "Complete",
+        "Incomplete",
+        "Refer",
+        "Approved",
+        "Rejected",
+        "Resubmission Requested",
+        "Resubmit",
+    )
+}
+EVENTS_KNOWN = {
+    _normalised(value)
+    for value in (
+        "Finished Journey",
+        "Manually Reviewed",
+        "Finished User Steps",
+        "Finished Step",
+        "AML Monitor Update",
+        "AML Monior Update",
+        "Finished Spot Check",
+        "Finished Ongoing Check",
+        "Updated Journey",
+        "Verification Update Required",
+        "KYC Renewal Deadline Exceeded",
+        "Step Submitted",
+    )
+}
+VERDICT_EVENTS = {
+    FJ,
+    MR,
+    AML,
+    "finished_spot_check",
+    "finished_ongoing_check",
+    UJ,
+}
+
+# A blank decision is no decision (IDWise's null): the property is about values it cannot know.
+unknown_decisions = st.text(max_size=20).filter(
+    lambda s: bool(s.strip()) and _normalised(s) not in DECISIONS_KNOWN
+)
+unknown_events = st.text(max_size=30).filter(lambda s: _normalised(s) not in EVENTS_KNOWN)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=5,
+)
+
+Path_ = tuple[str | int, ...]
+
+
+def _paths(value: Any, prefix: Path_ = ()) -> list[Path_]:
+    found: list[Path_] = []
+    items: list[tuple[str | int, Any]] = []
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    for key, child in items:
+        found.append((*prefix, key))
+        found.extend(_paths(child, (*prefix, key)))
+    return found
+
+
+def _parent(hook: Any, path: Path_) -> Any:
+    for key in path[:-1]:
+        hook = hook[key]
+    return hook
+
+
+def _random_case(text: str, flips: list[bool]) -> str:
+    return "".join(c.upper() if flips[i % len(flips)] else c.lower() for i, c in enumerate(text))
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    hook = hook_of(draw(st.sampled_from(NAMES)))
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        paths = _paths(hook)
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = _parent(hook, path)
+        current = parent[path[-1]]
+        action = draw(st.sampled_from(["drop", "replace", "stringify", "case", "swap"]))
+        if action == "drop":
+            del parent[path[-1]]
+        elif action == "replace":
+            parent[path[-1]] = draw(json_values)
+        elif action == "stringify" and isinstance(current, bool | int | float):
+            parent[path[-1]] = json.dumps(current)
+        elif action == "case" and isinstance(current, str):
+            flips = draw(st.lists(st.booleans(), min_size=1, max_size=8))
+            parent[path[-1]] = _random_case(current, flips)
+        elif action == "swap":
+            other = draw(st.sampled_from(paths))
+            if other[: len(path)] != path and path[: len(other)] != other:
+                other_parent = _parent(hook, other)
+                parent[path[-1]], other_parent[other[-1]] = other_parent[other[-1]], current
+    return encode(hook)
+
+
+PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(mutated())
+def test_mutations_classify_or_are_undecodable(body: bytes) -> None:
+    try:
+        result = classify(body, {})
+    except Undecodable:
+        return
+    assert isinstance(result, Classification)
+    assert re.fullmatch(r"[a-z0-9_]+", result.event)
+    assert result.reasons
+
+
+VERDICT_NAMES = [row[0] for row in TABLE if row[2] in VERDICT_EVENTS]
+
+
+@PROPERTY
+@given(
+    st.sampled_from(VERDICT_NAMES),
+    st.sampled_from(["systemDecision", "manualDecision", "finalDecision"]),
+    unknown_decisions,
+)
+def test_unrecognised_decision_is_never_pass_or_fail(name: str, field: str, value: str) -> None:
+    result = classify(_with(name, **{field: value}), {})
+    assert result.outcome is Outcome.REFER
+    unrecognised = [r.field for r in result.reasons if r.code == "unrecognised_value"]
+    assert field in unrecognised
+
+
+@PROPERTY
+@given(st.sampled_from(NAMES), unknown_events)
+def test_unrecognised_event_is_pending(name: str, value: str) -> None:
+    hook = hook_of(name)
+    hook["event"] = value
+    result = classify(encode(hook), {})
+    assert result.outcome is Outcome.PENDING
+    assert result.reasons[0].code == "unrecognised_event"
+
+
+@PROPERTY
+@given(st.sampled_from(NAMES), st.lists(st.booleans(), min_size=1))
+def test_letter_case_changes_nothing(name: str, flips: list[bool]) -> None:
+    hook = hook_of(name)
+    if isinstance(hook.get("event"), str):
+        hook["event"] = _random_case(hook["event"], flips)
+    for field in ("systemDecision", "manualDecision", "finalDecision"):
+        if isinstance(hook["body"].get(field), str):
+            hook["body"][field] = _random_case(hook["body"][field], flips)
+    recased = classify(encode(hook), {})
+    original = classify(load(name), {})
+    assert (recased.outcome, recased.event) == (original.outcome, original.event)
+    assert len(recased.reasons) == len(original.reasons)
+    assert recased.identity == original.identity

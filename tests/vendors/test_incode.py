@@ -1,0 +1,584 @@
+"""Incode adapter: every fixture classified per shared/docs/outcomes.md, plus properties."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shared.outcome import Outcome
+from workers.vendors.base import Classification, Undecodable
+from workers.vendors.incode import classify
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "incode"
+
+AUTH = "authentication"
+ONBOARDING = "onboarding_status"
+WATCHLIST = "watchlist_update"
+
+# (fixture, outcome, event, reason codes)
+TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
+    # The examples of incode-authentication-webhook-1to1.txt.
+    ("doc--authentication--pass", "pass", AUTH, ("overallStatus:PASS",)),
+    (
+        "doc--authentication--fail-4004-non-existing-customer",
+        "fail",
+        AUTH,
+        ("overallStatus:FAIL", "4004", "faceMatch:false"),
+    ),
+    (
+        "doc--authentication--fail-4005-spoof-attempt",
+        "fail",
+        AUTH,
+        ("overallStatus:FAIL", "4005", "spoofAttempt:true", "faceMatch:false"),
+    ),
+    (
+        "doc--authentication--fail-4015-user-not-recognized",
+        "fail",
+        AUTH,
+        ("overallStatus:FAIL", "4015", "faceMatch:false"),
+    ),
+    (
+        "doc--authentication--fail-4003-user-blacklisted",
+        "fail",
+        AUTH,
+        ("overallStatus:FAIL", "4003", "faceMatch:false"),
+    ),
+    (
+        "doc--authentication--fail-lenses",
+        "fail",
+        AUTH,
+        ("overallStatus:FAIL", "hasLenses:true", "faceMatch:false"),
+    ),
+    (
+        "doc--authentication--fail-face-mask",
+        "fail",
+        AUTH,
+        ("overallStatus:FAIL", "hasFaceMask:true", "faceMatch:false"),
+    ),
+    # Authentication beyond the examples: 1:N, the policy's other branches.
+    ("authentication--1-to-n--pass", "pass", AUTH, ("overallStatus:PASS",)),
+    (
+        "authentication--1-to-n--fail-4015-no-candidates",
+        "fail",
+        AUTH,
+        ("overallStatus:FAIL", "4015", "faceMatch:false"),
+    ),
+    (
+        "authentication--fail-hat-no-error-fields",
+        "fail",
+        AUTH,
+        ("overallStatus:FAIL", "faceMatch:false"),
+    ),
+    (
+        "authentication--system-error--fail-api-exception",
+        "system_error",
+        AUTH,
+        ("5000", "overallStatus:FAIL"),
+    ),
+    (
+        "authentication--system-error--pass-with-api-exception-code",
+        "system_error",
+        AUTH,
+        ("1003", "overallStatus:PASS"),
+    ),
+    ("authentication--system-error--no-status-api-exception", "system_error", AUTH, ("500",)),
+    (
+        "authentication--refer--pass-with-user-error-code",
+        "refer",
+        AUTH,
+        ("contradiction", "overallStatus:PASS", "4005"),
+    ),
+    (
+        "authentication--refer--pass-with-face-mismatch",
+        "refer",
+        AUTH,
+        ("contradiction", "overallStatus:PASS", "faceMatch:false"),
+    ),
+    ("authentication--refer--missing-overall-status", "refer", AUTH, ("missing_value",)),
+    (
+        "authentication--refer--null-overall-status-user-error",
+        "refer",
+        AUTH,
+        ("missing_value", "4003"),
+    ),
+    ("authentication--refer--unknown-overall-status", "refer", AUTH, ("unrecognised_value",)),
+    (
+        "authentication--refer--error-without-code",
+        "refer",
+        AUTH,
+        ("unrecognised_value", "overallStatus:FAIL", "error"),
+    ),
+    ("case--authentication--pass-lower-case", "pass", AUTH, ("overallStatus:PASS",)),
+    (
+        "case--authentication--fail-title-case",
+        "fail",
+        AUTH,
+        ("overallStatus:FAIL", "4003", "faceMatch:false"),
+    ),
+    (
+        "sloppy--authentication--error-code-as-string",
+        "fail",
+        AUTH,
+        ("overallStatus:FAIL", "4005", "spoofAttempt:true", "faceMatch:false"),
+    ),
+    (
+        "sloppy--authentication--booleans-and-scores-as-strings",
+        "pass",
+        AUTH,
+        ("overallStatus:PASS",),
+    ),
+    ("sloppy--authentication--nulls", "pass", AUTH, ("overallStatus:PASS",)),
+    (
+        "sloppy--authentication--fail-empty-error-fields",
+        "fail",
+        AUTH,
+        ("overallStatus:FAIL", "hasLenses:true", "faceMatch:false"),
+    ),
+    # Onboarding status: every documented status, then the odd ones.
+    (
+        "onboarding-status--id-validation-finished",
+        "pending",
+        ONBOARDING,
+        ("onboardingStatus:ID_VALIDATION_FINISHED",),
+    ),
+    (
+        "onboarding-status--id-validation-finished-second-id",
+        "pending",
+        ONBOARDING,
+        ("onboardingStatus:ID_VALIDATION_FINISHED_SECOND_ID",),
+    ),
+    (
+        "onboarding-status--post-processing-finished",
+        "pending",
+        ONBOARDING,
+        ("onboardingStatus:POST_PROCESSING_FINISHED",),
+    ),
+    (
+        "onboarding-status--face-validation-finished",
+        "pending",
+        ONBOARDING,
+        ("onboardingStatus:FACE_VALIDATION_FINISHED",),
+    ),
+    (
+        "onboarding-status--government-validation-finished",
+        "pending",
+        ONBOARDING,
+        ("onboardingStatus:GOVERNMENT_VALIDATION_FINISHED",),
+    ),
+    (
+        "onboarding-status--onboarding-finished",
+        "pending",
+        ONBOARDING,
+        ("onboardingStatus:ONBOARDING_FINISHED",),
+    ),
+    (
+        "onboarding-status--manual-review-approved",
+        "pass",
+        ONBOARDING,
+        ("onboardingStatus:MANUAL_REVIEW_APPROVED",),
+    ),
+    (
+        "onboarding-status--manual-review-rejected",
+        "fail",
+        ONBOARDING,
+        ("onboardingStatus:MANUAL_REVIEW_REJECTED",),
+    ),
+    (
+        "onboarding-status--minimal",
+        "pending",
+        ONBOARDING,
+        ("onboardingStatus:ONBOARDING_FINISHED",),
+    ),
+    (
+        "onboarding-status--unlisted-finished-status",
+        "pending",
+        ONBOARDING,
+        ("onboardingStatus:CURP_VALIDATION_FINISHED",),
+    ),
+    ("onboarding-status--unknown-status", "refer", ONBOARDING, ("unrecognised_value",)),
+    ("onboarding-status--null-status", "refer", ONBOARDING, ("missing_value",)),
+    (
+        "case--onboarding-status--approved-lower-case",
+        "pass",
+        ONBOARDING,
+        ("onboardingStatus:MANUAL_REVIEW_APPROVED",),
+    ),
+    (
+        "case--onboarding-status--rejected-spaced",
+        "fail",
+        ONBOARDING,
+        ("onboardingStatus:MANUAL_REVIEW_REJECTED",),
+    ),
+    (
+        "sloppy--onboarding-status--nulls-and-numeric-ids",
+        "pending",
+        ONBOARDING,
+        ("onboardingStatus:FACE_VALIDATION_FINISHED",),
+    ),
+    # Global watchlist update, and a kind of Incode webhook the adapter does not know.
+    ("watchlist-update", "refer", WATCHLIST, ("watchlist_update",)),
+    ("sloppy--watchlist-update--search-id-as-string", "refer", WATCHLIST, ("watchlist_update",)),
+    ("unknown-kind--interview-with-new-fields", "pending", "unknown", ("unrecognised_event",)),
+]
+
+# subject name -> the body key it comes from, per event word.
+SUBJECT_KEYS: dict[str, dict[str, str]] = {
+    AUTH: {
+        "customer_id": "customerId",
+        "interview_id": "interviewId",
+        "transaction_id": "transactionId",
+    },
+    ONBOARDING: {
+        "interview_id": "interviewId",
+        "external_id": "externalId",
+        "client_id": "clientId",
+        "flow_id": "flowId",
+    },
+    WATCHLIST: {"interview_id": "interviewId", "ref": "ref", "search_id": "search_id"},
+    "unknown": {"interview_id": "interviewId", "customer_id": "customerId"},
+}
+
+NAMES = [row[0] for row in TABLE]
+
+
+def load(name: str) -> bytes:
+    return (FIXTURES / f"{name}.json").read_bytes()
+
+
+def body_of(name: str) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads(load(name))
+    return body
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body).encode()
+
+
+@pytest.mark.parametrize(("name", "outcome", "event", "codes"), TABLE)
+def test_fixture_classified(name: str, outcome: str, event: str, codes: tuple[str, ...]) -> None:
+    body = body_of(name)
+    result = classify(load(name), {})
+
+    assert result.outcome == Outcome(outcome)
+    assert result.event == event
+    assert tuple(reason.code for reason in result.reasons) == codes
+    expected = {
+        subject: str(body[key])
+        for subject, key in SUBJECT_KEYS[event].items()
+        if body.get(key) not in (None, "")
+    }
+    assert result.subject == expected
+    assert result.occurred_at is None
+
+
+def test_every_fixture_is_in_the_table() -> None:
+    on_disk = {path.stem for path in FIXTURES.glob("*.json")}
+    assert len(NAMES) == len(set(NAMES))
+    assert on_disk == set(NAMES)
+
+
+def test_every_document_example_has_a_fixture() -> None:
+    # One successful and six failed examples in incode-authentication-webhook-1to1.txt.
+    assert len([name for name in NAMES if name.startswith("doc--")]) == 7
+
+
+def test_vendor_error_code_and_message_are_reasons() -> None:
+    result = classify(load("doc--authentication--fail-4005-spoof-attempt"), {})
+    reason = result.reasons[1]
+    assert (reason.code, reason.field) == ("4005", "errorCode")
+    assert reason.message == "Spoof attempt detected. Spoof confidence 1.0"
+    # Without errorMessage, the error title is the message.
+    reason = classify(load("doc--authentication--fail-4015-user-not-recognized"), {}).reasons[1]
+    assert reason.message == "User is not recognized"
+    # Incode's "NA" is no message at all.
+    reason = classify(load("authentication--system-error--no-status-api-exception"), {}).reasons[0]
+    assert reason.message == "Internal server error"
+
+
+def test_unrecognised_values_name_field_and_value() -> None:
+    (reason,) = classify(load("authentication--refer--unknown-overall-status"), {}).reasons
+    assert reason.field == "overallStatus"
+    assert reason.message is not None
+    assert "MANUAL_REVIEW" in reason.message
+    (reason,) = classify(load("onboarding-status--unknown-status"), {}).reasons
+    assert reason.field == "onboardingStatus"
+    assert reason.message is not None
+    assert "USER_CANCELLED" in reason.message
+
+
+def test_contradiction_names_the_field() -> None:
+    reason = classify(load("authentication--refer--pass-with-user-error-code"), {}).reasons[0]
+    assert reason.field == "errorCode"
+    reason = classify(load("authentication--refer--pass-with-face-mismatch"), {}).reasons[0]
+    assert reason.field == "faceMatch"
+
+
+def test_credentials_in_the_body_never_reach_the_outcome() -> None:
+    body = body_of("doc--authentication--pass")
+    body.update(token="fake-session-token-0001", interviewToken="fake-interview-token-0001")
+    result = classify(encode(body), {})
+    assert result.outcome is Outcome.PASS
+    assert "fake-" not in repr(result)
+
+
+# ------------------------------------------------------------------------------ identity
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_retry_equal_bodies_classify_equally(name: str) -> None:
+    body = body_of(name)
+    compact = json.dumps(dict(reversed(list(body.items()))), separators=(",", ":")).encode()
+    assert classify(compact, {}) == classify(load(name), {})
+
+
+def test_identity_per_shape() -> None:
+    auth = classify(load("doc--authentication--pass"), {})
+    assert auth.identity == (AUTH, "549994d9r3474bfcbbbdc5a5")
+    onboarding = classify(load("onboarding-status--onboarding-finished"), {})
+    assert onboarding.identity == (ONBOARDING, "6750bb000000000000000005", "ONBOARDING_FINISHED")
+    watchlist = classify(load("watchlist-update"), {})
+    assert watchlist.identity == (
+        WATCHLIST,
+        "6760dd000000000000000001",
+        "1700000000-FaKeReF1",
+        "987654321",
+    )
+    # Without transactionId the body hash is the identity: customerId repeats across attempts.
+    assert classify(load("doc--authentication--fail-4003-user-blacklisted"), {}).identity is None
+
+
+def test_same_event_same_identity() -> None:
+    name = "onboarding-status--manual-review-approved"
+    lower = body_of(name)
+    lower["onboardingStatus"] = lower["onboardingStatus"].lower()
+    assert classify(encode(lower), {}).identity == classify(load(name), {}).identity
+    # The error code as a number or a string is the same event.
+    name = "doc--authentication--fail-4005-spoof-attempt"
+    text = body_of(name)
+    text["errorCode"] = "4005"
+    assert classify(encode(text), {}) == classify(load(name), {})
+
+
+def test_different_events_differ() -> None:
+    identities: dict[tuple[str, ...], str] = {}
+    # Incode's lenses and mask examples reuse one transactionId; the identity follows it.
+    shared = {"doc--authentication--fail-lenses", "doc--authentication--fail-face-mask"}
+    for name in NAMES:
+        identity = classify(load(name), {}).identity
+        if identity is None or name in shared:
+            continue
+        assert identity not in identities, (name, identities.get(identity))
+        identities[identity] = name
+
+    base = body_of("onboarding-status--onboarding-finished")
+    for changes in (
+        {"onboardingStatus": "FACE_VALIDATION_FINISHED"},
+        {"interviewId": "6750bb0000000000000000ff"},
+    ):
+        assert (
+            classify(encode({**base, **changes}), {}).identity
+            != classify(encode(base), {}).identity
+        )
+    watch = body_of("watchlist-update")
+    assert (
+        classify(encode({**watch, "search_id": 1}), {}).identity
+        != classify(encode(watch), {}).identity
+    )
+    auth = body_of("doc--authentication--pass")
+    assert (
+        classify(encode({**auth, "transactionId": "other"}), {}).identity
+        != classify(encode(auth), {}).identity
+    )
+
+
+# ------------------------------------------------------------------------------ undecodable
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        (b"not json", None),
+        (b"", None),
+        (b"[]", None),
+        (b'[{"overallStatus": "PASS"}]', None),
+        (b'"PASS"', None),
+        (b"42", None),
+        (b"null", None),
+        (b"{}", "`$`"),
+        (b'{"status": "PASS", "score": 1}', "`$`"),
+        (b'{"interviewId": null}', "`$`"),
+        (b'{"overallStatus": 5}', "$.overallStatus"),
+        (b'{"overallStatus": "PASS", "faceMatch": "maybe"}', "$.faceMatch"),
+        (b'{"overallStatus": "FAIL", "errorCode": true}', "$.errorCode"),
+        (b'{"overallStatus": "FAIL", "errorCode": {"code": 4003}}', "$.errorCode"),
+        (b'{"overallStatus": "FAIL", "errorMessage": 7}', "$.errorMessage"),
+        (
+            b'{"overallStatus": "PASS", "recognitionConfidence": {"candidates": {}}}',
+            "$.recognitionConfidence.candidates",
+        ),
+        (b'{"overallStatus": "PASS", "recognitionConfidence": []}', "$.recognitionConfidence"),
+        (b'{"onboardingStatus": ["ONBOARDING_FINISHED"]}', "$.onboardingStatus"),
+        (b'{"onboardingStatus": "ONBOARDING_FINISHED", "interviewId": []}', "$.interviewId"),
+        (b'{"interviewId": "x", "ref": {}}', "$.ref"),
+        (b'{"interviewId": "x", "search_id": 1.5}', "$.search_id"),
+    ],
+)
+def test_undecodable(body: bytes, path: str | None) -> None:
+    with pytest.raises(Undecodable) as caught:
+        classify(body, {})
+    if path is not None:
+        assert path in str(caught.value)
+
+
+# ------------------------------------------------------------------------------ properties
+
+
+def _normalised(value: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "_", value.strip().upper()).strip("_")
+
+
+OVERALL_KNOWN = {"PASS", "FAIL"}
+ONBOARDING_VERDICTS = {"MANUAL_REVIEW_APPROVED", "MANUAL_REVIEW_REJECTED"}
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=5,
+)
+
+Path_ = tuple[str | int, ...]
+
+
+def _paths(value: Any, prefix: Path_ = ()) -> list[Path_]:
+    found: list[Path_] = []
+    items: list[tuple[str | int, Any]] = []
+    if isinstance(value, dict):
+        items = list(value.items())
+    elif isinstance(value, list):
+        items = list(enumerate(value))
+    for key, child in items:
+        found.append((*prefix, key))
+        found.extend(_paths(child, (*prefix, key)))
+    return found
+
+
+def _parent(body: Any, path: Path_) -> Any:
+    for key in path[:-1]:
+        body = body[key]
+    return body
+
+
+def _random_case(text: str, flips: list[bool]) -> str:
+    return "".join(c.upper() if flips[i % len(flips)] else c.lower() for i, c in enumerate(text))
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    body = body_of(draw(st.sampled_from(NAMES)))
+    for _ in range(draw(st.integers(min_value=1, max_value=3))):
+        paths = _paths(body)
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = _parent(body, path)
+        current = parent[path[-1]]
+        action = draw(st.sampled_from(["drop", "replace", "stringify", "case", "swap"]))
+        if action == "drop":
+            del parent[path[-1]]
+        elif action == "replace":
+            parent[path[-1]] = draw(json_values)
+        elif action == "stringify" and isinstance(current, bool | int | float):
+            parent[path[-1]] = json.dumps(current)
+        elif action == "case" and isinstance(current, str):
+            flips = draw(st.lists(st.booleans(), min_size=1, max_size=8))
+            parent[path[-1]] = _random_case(current, flips)
+        elif action == "swap":
+            other = draw(st.sampled_from(paths))
+            if other[: len(path)] != path and path[: len(other)] != other:
+                other_parent = _parent(body, other)
+                parent[path[-1]], other_parent[other[-1]] = other_parent[other[-1]], current
+    return encode(body)
+
+
+PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(mutated())
+def test_mutations_classify_or_are_undecodable(body: bytes) -> None:
+    try:
+        result = classify(body, {})
+    except Undecodable:
+        return
+    assert isinstance(result, Classification)
+    assert re.fullmatch(r"[a-z0-9_]+", result.event)
+    assert result.reasons
+
+
+@PROPERTY
+@given(st.text() | st.integers(min_value=-(2**63), max_value=2**64 - 1))
+def test_any_error_code_classifies(code: str | int) -> None:
+    body = body_of("doc--authentication--fail-4005-spoof-attempt")
+    result = classify(encode(dict(body, errorCode=code)), {})
+    text = str(code).strip()
+    if not text:
+        # The error text remains, without a code: neither documented failure nor exception.
+        assert result.outcome is Outcome.REFER
+    elif text.isascii() and text.lstrip("0") in ("4003", "4004", "4005", "4015"):
+        assert result.outcome is Outcome.FAIL
+    else:
+        assert result.outcome is Outcome.SYSTEM_ERROR
+
+
+def test_huge_digit_string_error_code_is_an_api_exception() -> None:
+    body = body_of("doc--authentication--fail-4005-spoof-attempt")
+    result = classify(encode(dict(body, errorCode="9" * 5000)), {})
+    assert result.outcome is Outcome.SYSTEM_ERROR
+
+
+AUTH_NAMES = [row[0] for row in TABLE if row[2] == AUTH]
+ONBOARDING_NAMES = [row[0] for row in TABLE if row[2] == ONBOARDING]
+
+
+@PROPERTY
+@given(
+    st.sampled_from(AUTH_NAMES),
+    st.text(max_size=20).filter(lambda s: _normalised(s) not in OVERALL_KNOWN),
+)
+def test_unrecognised_overall_status_is_never_pass_or_fail(name: str, value: str) -> None:
+    body = body_of(name)
+    body["overallStatus"] = value
+    result = classify(encode(body), {})
+    assert result.outcome not in (Outcome.PASS, Outcome.FAIL)
+
+
+@PROPERTY
+@given(
+    st.sampled_from(ONBOARDING_NAMES),
+    st.text(max_size=30).filter(lambda s: _normalised(s) not in ONBOARDING_VERDICTS),
+)
+def test_unrecognised_onboarding_status_is_never_pass_or_fail(name: str, value: str) -> None:
+    body = body_of(name)
+    body["onboardingStatus"] = value
+    result = classify(encode(body), {})
+    assert result.outcome not in (Outcome.PASS, Outcome.FAIL)
+
+
+@PROPERTY
+@given(st.sampled_from(AUTH_NAMES + ONBOARDING_NAMES), st.lists(st.booleans(), min_size=1))
+def test_letter_case_of_the_verdict_changes_nothing(name: str, flips: list[bool]) -> None:
+    body = body_of(name)
+    field = "overallStatus" if "overallStatus" in body else "onboardingStatus"
+    if not isinstance(body.get(field), str):
+        return
+    recased = classify(encode(dict(body, **{field: _random_case(body[field], flips)})), {})
+    original = classify(load(name), {})
+    assert recased.outcome == original.outcome
+    assert [r.code for r in recased.reasons] == [r.code for r in original.reasons]
+    assert recased.identity == original.identity
