@@ -54,6 +54,9 @@ def decode(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
         return decoder.decode(body)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
         raise Undecodable(str(exc)) from exc
+    except RecursionError:
+        # msgspec recurses once per nesting level, even through fields it skips.
+        raise Undecodable("JSON nested too deeply") from None
 
 
 def lenient_decoder(type_: type[T]) -> msgspec.json.Decoder[T]:
