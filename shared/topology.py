@@ -17,15 +17,22 @@ from shared.outcome import Outcome
 DELIVERY_LIMIT = 5
 
 # Transient failures wait in TTL queues, one per delay, then go back to their vendor's queue.
-RETRY_DELAYS_SECONDS = (1, 10, 60, 300)
+RETRY_DELAYS_SECONDS: tuple[float, ...] = (1, 10, 60, 300)
 
 
 class Topology:
     """Names under one namespace prefix (``VERDICT_NAMESPACE``) for one set of vendors."""
 
-    def __init__(self, namespace: str, vendors: Iterable[str]) -> None:
+    def __init__(
+        self,
+        namespace: str,
+        vendors: Iterable[str],
+        retry_delays: Iterable[float] = RETRY_DELAYS_SECONDS,
+    ) -> None:
         self.namespace = namespace
         self.vendors = tuple(vendors)
+        # Tests shorten the delays; production keeps the defaults.
+        self.retry_delays = tuple(retry_delays)
         self.inbound_exchange = f"{namespace}.inbound"
         self.outcomes_exchange = f"{namespace}.outcomes"
         self.dead_exchange = f"{namespace}.dead"
@@ -37,8 +44,8 @@ class Topology:
     def outcome_queue(self, outcome: Outcome) -> str:
         return f"{self.namespace}.outcome.{outcome.value}"
 
-    def retry_queue(self, vendor: str, delay_seconds: int) -> str:
-        return f"{self.namespace}.retry.{vendor}.{delay_seconds}s"
+    def retry_queue(self, vendor: str, delay_seconds: float) -> str:
+        return f"{self.namespace}.retry.{vendor}.{delay_seconds:g}s"
 
     def queue_names(self) -> list[str]:
         return [
@@ -48,7 +55,7 @@ class Topology:
             *(
                 self.retry_queue(vendor, delay)
                 for vendor in self.vendors
-                for delay in RETRY_DELAYS_SECONDS
+                for delay in self.retry_delays
             ),
         ]
 
@@ -82,13 +89,13 @@ class Topology:
                 },
             )
             await queue.bind(inbound, routing_key=vendor)
-            for delay in RETRY_DELAYS_SECONDS:
+            for delay in self.retry_delays:
                 # Expired messages are dead-lettered back to the vendor's own queue.
                 await channel.declare_queue(
                     self.retry_queue(vendor, delay),
                     durable=True,
                     arguments={
-                        "x-message-ttl": delay * 1000,
+                        "x-message-ttl": round(delay * 1000),
                         "x-dead-letter-exchange": self.inbound_exchange,
                         "x-dead-letter-routing-key": vendor,
                     },
