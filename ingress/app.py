@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import aio_pika
+import structlog
 from aiohttp import web
 
 from ingress.errors import error, json_errors
-from shared import logging, messages
+from ingress.observe import METRICS, IngressMetrics, observe
+from shared import logging, messages, metrics
 from shared.broker import Broker
 from shared.settings import Settings
 from shared.topology import Topology
@@ -37,25 +40,31 @@ async def receive_webhook(request: web.Request) -> web.Response:
     if request.content_length is not None and request.content_length > settings.max_body_bytes:
         return error(413, "body_too_large", f"the limit is {settings.max_body_bytes} bytes")
     body = await request.read()
+    observed = request.app[METRICS].vendor(vendor)
+    observed.body_bytes.observe(len(body))
     message = messages.inbound_message(
         vendor=vendor,
         body=body,
         content_type=request.headers.get("Content-Type"),
         http_headers=messages.forwardable_headers(request.headers.items()),
     )
-    bound = log.bind(vendor=vendor, message_id=message.message_id, size=len(body))
+    # The request's one log line (ingress/observe.py) carries these.
+    structlog.contextvars.bind_contextvars(
+        vendor=vendor, message_id=message.message_id, size=len(body)
+    )
+    publishing = time.perf_counter()
     try:
         exchange = await request.app[BROKER].exchange(request.app[BROKER].topology.inbound_exchange)
         await exchange.publish(message, routing_key=vendor, timeout=settings.publish_timeout)
     except _NOT_CONFIRMED as exc:
-        bound.warning("webhook_not_confirmed", error=type(exc).__name__)
+        log.warning("webhook_not_confirmed", error=type(exc).__name__)
         return error(
             503,
             "broker_unavailable",
             "the webhook was not stored; retry later",
             **{"Retry-After": str(settings.retry_after)},
         )
-    bound.info("webhook_accepted")
+    observed.confirm_seconds.observe(time.perf_counter() - publishing)
     return web.json_response({"message_id": message.message_id}, status=202)
 
 
@@ -72,8 +81,11 @@ async def readyz(request: web.Request) -> web.Response:
 def create_app(settings: Settings, broker: Broker | None = None) -> web.Application:
     """The ingress app. Without ``broker`` it makes its own and owns its lifetime."""
     # Headroom over the body limit so our own check, with its JSON answer, runs first.
-    app = web.Application(client_max_size=settings.max_body_bytes + 1, middlewares=[json_errors])
+    app = web.Application(
+        client_max_size=settings.max_body_bytes + 1, middlewares=[observe, json_errors]
+    )
     app[SETTINGS] = settings
+    app[METRICS] = IngressMetrics(settings.vendors)
     if broker is None:
         app.cleanup_ctx.append(_own_broker)
     else:
@@ -81,6 +93,7 @@ def create_app(settings: Settings, broker: Broker | None = None) -> web.Applicat
     app.router.add_post("/webhooks/{vendor}", receive_webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics.metrics_view)
     return app
 
 

@@ -13,7 +13,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
 from yarl import URL
 
-from shared import logging
+from shared import logging, metrics
 from shared.topology import Topology
 
 log = logging.get("verdict.broker")
@@ -37,6 +37,7 @@ class Broker:
         self.channel: AbstractChannel | None = None
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        metrics.track_broker(name, lambda: self.ready)
 
     @property
     def ready(self) -> bool:

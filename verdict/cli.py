@@ -15,6 +15,7 @@ from ingress.app import create_app
 from shared import logging, settings
 from shared.broker import Broker
 from shared.topology import Topology
+from workers import http as worker_http
 from workers.worker import Worker
 
 log = logging.get("verdict")
@@ -67,22 +68,30 @@ async def run_ingress(config: settings.Settings, stop: asyncio.Event) -> None:
     log.info("ingress_stopped")
 
 
-async def run_worker(config: settings.Settings, stop: asyncio.Event) -> None:
+async def run_worker(
+    config: settings.Settings, stop: asyncio.Event, *, serve_http: bool = True
+) -> None:
     broker = Broker(
         config.amqp_url, Topology(config.namespace, config.vendors), name="verdict-worker"
     )
     broker.start()
     worker = Worker(config, broker)
     starting = asyncio.create_task(worker.start())
+    http: web.AppRunner | None = None
+    if serve_http:
+        http = await worker_http.serve(worker, config.http_host, config.worker_http_port)
     await stop.wait()
     if not starting.done():
         starting.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await starting
     await worker.stop()
+    if http is not None:
+        await http.cleanup()
     await broker.close()
     log.info("worker_stopped")
 
 
 async def run_all(config: settings.Settings, stop: asyncio.Event) -> None:
-    await asyncio.gather(run_ingress(config, stop), run_worker(config, stop))
+    # One process, one metrics registry: the ingress's /metrics shows the worker's too.
+    await asyncio.gather(run_ingress(config, stop), run_worker(config, stop, serve_http=False))

@@ -4,29 +4,44 @@ Three kinds of failure (docs/operations.md):
 - permanent: the body cannot be decoded or classified. Dead-lettered at once.
 - transient: the broker did not confirm what the worker published. Retried through the TTL
   retry queues (shared/topology.py), then dead-lettered when the attempts run out.
-- poison: anything else the handler raised. The message is requeued; the quorum queue's delivery
-  limit dead-letters it if it keeps failing, so it cannot block its queue.
+- poison: anything else the handler raised. The message is requeued (a quorum queue puts it at
+  the back) and dead-lettered here on its last allowed delivery. A worker that dies on it never
+  gets that far: then the queue's delivery limit dead-letters it (with the broker's ``x-death``
+  only; workers/deadletter.py reads that as poison, reason ``delivery_limit``).
+
+If the channel the message came on closes before its ack or nack reaches the broker, the broker
+redelivers it: whatever was published for it (outcome, retry copy, dead letter) may then be
+published again. That is the at-least-once duplicate consumers dedupe on the event ``id``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
+import traceback
 from collections.abc import Awaitable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage, DeliveryMode
 
-from shared import logging, messages
+from shared import logging, messages, metrics
 from shared.broker import Broker
-from shared.topology import RETRY_DELAYS_SECONDS
+from shared.topology import DELIVERY_LIMIT
 
 log = logging.get("verdict.worker")
 
 # Errors recorded on a dead letter are for operators, not a place to store the body.
 _MAX_ERROR_LENGTH = 1000
+
+# Reasons (``verdict-failure-reason``) this module writes; adapters' reasons come with Permanent.
+NOT_CONFIRMED_REASON = "not_confirmed"
+RETRIES_EXHAUSTED = "retries_exhausted"
+HANDLER_ERROR = "handler_error"
+# The broker's header counting earlier deliveries of a quorum-queue message (read, never written).
+_DELIVERY_COUNT = "x-delivery-count"
 
 # Anything that means the broker did not confirm a publish.
 NOT_CONFIRMED = (
@@ -50,6 +65,8 @@ class Settled(enum.StrEnum):
     DEAD_LETTERED = "dead_lettered"
     RETRIED = "retried"
     REQUEUED = "requeued"
+    # The channel closed before the decision reached the broker, which redelivers the message.
+    ABANDONED = "abandoned"
 
 
 class Permanent(Exception):
@@ -76,29 +93,48 @@ class Settler:
             return await self._retry(message, type(exc).__name__)
         except Exception as exc:
             log.error("message_failed", error=type(exc).__name__, exc_info=exc)
+            return await self._poison(message, exc)
+        return await _ack(message, Settled.DONE)
+
+    async def _poison(self, message: AbstractIncomingMessage, exc: Exception) -> Settled:
+        deliveries = _int(message.headers.get(_DELIVERY_COUNT)) + 1
+        if deliveries <= DELIVERY_LIMIT:
             return await self._requeue(message)
-        await message.ack()
-        return Settled.DONE
+        # The last delivery the queue allows: dead-letter it ourselves, with what went wrong.
+        return await self._fail(
+            message, FailureKind.POISON, HANDLER_ERROR, _describe(exc), attempts=deliveries
+        )
 
     async def _retry(self, message: AbstractIncomingMessage, error: str) -> Settled:
+        delays = self.broker.topology.retry_delays
         attempt = _int(message.headers.get(messages.ATTEMPTS)) + 1
-        if attempt > len(RETRY_DELAYS_SECONDS):
-            return await self._fail(message, FailureKind.TRANSIENT, "retries_exhausted", error)
-        vendor = _vendor(message)
-        queue = self.broker.topology.retry_queue(vendor, RETRY_DELAYS_SECONDS[attempt - 1])
-        headers = _failure_headers(message, FailureKind.TRANSIENT, "not_confirmed", error, attempt)
+        if attempt > len(delays):
+            return await self._fail(
+                message, FailureKind.TRANSIENT, RETRIES_EXHAUSTED, error, attempts=attempt
+            )
+        queue = self.broker.topology.retry_queue(_vendor(message), delays[attempt - 1])
+        headers = _failure_headers(
+            message, FailureKind.TRANSIENT, NOT_CONFIRMED_REASON, error, attempt
+        )
         try:
             exchange = await self.broker.exchange("")
             await exchange.publish(_copy(message, headers), queue, timeout=self.publish_timeout)
         except NOT_CONFIRMED:
             return await self._requeue(message)
-        await message.ack()
+        if await _ack(message, Settled.RETRIED) is Settled.ABANDONED:
+            return Settled.ABANDONED
+        metrics.RETRIES.labels(vendor=self._vendor_label(message)).inc()
         return Settled.RETRIED
 
     async def _fail(
-        self, message: AbstractIncomingMessage, kind: FailureKind, reason: str, error: str
+        self,
+        message: AbstractIncomingMessage,
+        kind: FailureKind,
+        reason: str,
+        error: str,
+        *,
+        attempts: int = 1,
     ) -> Settled:
-        attempts = max(_int(message.headers.get(messages.ATTEMPTS)), 1)
         headers = _failure_headers(message, kind, reason, error, attempts)
         try:
             exchange = await self.broker.exchange(self.broker.topology.dead_exchange)
@@ -107,16 +143,40 @@ class Settler:
             )
         except NOT_CONFIRMED:
             return await self._requeue(message)
-        await message.ack()
+        if await _ack(message, Settled.DEAD_LETTERED) is Settled.ABANDONED:
+            return Settled.ABANDONED
+        metrics.DEAD_LETTERS.labels(vendor=self._vendor_label(message), kind=kind.value).inc()
         return Settled.DEAD_LETTERED
+
+    def _vendor_label(self, message: AbstractIncomingMessage) -> str:
+        return metrics.vendor_label(_vendor(message), self.broker.topology.vendors)
 
     async def _requeue(self, message: AbstractIncomingMessage) -> Settled:
         # If the channel is gone the broker requeues the message itself.
         try:
             await message.nack(requeue=True)
         except (*NOT_CONFIRMED, RuntimeError):
-            pass
+            return Settled.ABANDONED
         return Settled.REQUEUED
+
+
+async def _ack(message: AbstractIncomingMessage, settled: Settled) -> Settled:
+    """Acknowledge; if the channel is gone the broker redelivers the message instead."""
+    try:
+        await message.ack()
+    except (*NOT_CONFIRMED, RuntimeError) as exc:
+        log.warning("ack_lost", error=type(exc).__name__, would_have_been=settled.value)
+        return Settled.ABANDONED
+    return settled
+
+
+def _describe(exc: BaseException) -> str:
+    """The exception's type and where it was raised: enough to find the bug, no message data."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return type(exc).__name__
+    last = frames[-1]
+    return f"{type(exc).__name__} at {Path(last.filename).name}:{last.lineno} in {last.name}"
 
 
 def _failure_headers(

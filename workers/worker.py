@@ -14,10 +14,10 @@ import aio_pika
 import structlog
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue, DeliveryMode
 
-from shared import logging, messages, outcome
+from shared import logging, messages, metrics, outcome
 from shared.broker import Broker
 from shared.settings import Settings
-from workers import pipeline
+from workers import observe, pipeline
 from workers.settle import Permanent, Settled, Settler
 
 log = logging.get("verdict.worker")
@@ -39,6 +39,11 @@ class Worker:
     @property
     def in_flight(self) -> int:
         return len(self._in_flight)
+
+    @property
+    def consuming(self) -> bool:
+        """Started, with its channel open (a robust channel reopens itself after a reconnect)."""
+        return bool(self._consumers) and self._channel is not None and not self._channel.is_closed
 
     async def start(self) -> None:
         """Start consuming every vendor's queue (after the broker connection is up)."""
@@ -76,9 +81,11 @@ class Worker:
         assert task is not None
         self._in_flight.add(task)
         self._idle.clear()
+        metrics.IN_FLIGHT.inc()
         try:
             await self._handle(message)
         finally:
+            metrics.IN_FLIGHT.dec()
             self._in_flight.discard(task)
             if not self._in_flight:
                 self._idle.set()
@@ -88,13 +95,15 @@ class Worker:
         with structlog.contextvars.bound_contextvars(message_id=message.message_id):
             result: dict[str, str] = {}
             settled = await self.settler.settle(message, self._process(message, result))
+            seconds = time.perf_counter() - started
+            observe.record_settled(self.broker.topology.vendors, result, settled, seconds)
             # One line per message; failures stand out by level.
             emit = log.info if settled is Settled.DONE else log.warning
             emit(
                 "message_settled",
                 settled=settled.value,
                 redelivered=message.redelivered,
-                seconds=round(time.perf_counter() - started, 6),
+                seconds=round(seconds, 6),
                 **result,
             )
 
