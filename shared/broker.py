@@ -2,6 +2,9 @@
 
 A process starts even while the broker is down: :meth:`Broker.start` keeps trying in the
 background, ``ready`` stays False meanwhile, and the ingress answers 503 until it connects.
+Once connected, aio-pika's robust connection reconnects by itself when the broker goes away:
+it reopens the channels, declares the topology again and restores the consumers. Meanwhile
+:meth:`Broker.exchange` refuses at once, so nothing waits for the broker to come back.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ log = logging.get("verdict.broker")
 
 _FIRST_BACKOFF = 0.5
 _MAX_BACKOFF = 10.0
+# Seconds between aio-pika's attempts to reconnect a connection that was up and was lost.
+_RECONNECT_INTERVAL = 1.0
 
 
 def redact(url: str) -> str:
@@ -45,6 +50,7 @@ class Broker:
         return (
             self.connection is not None
             and not self.connection.is_closed
+            and self.connection.connected.is_set()
             and self.channel is not None
             and not self.channel.is_closed
         )
@@ -59,7 +65,9 @@ class Broker:
     async def connect(self) -> None:
         """Connect once and declare the topology; raises if the broker cannot be reached."""
         connection = await aio_pika.connect_robust(
-            self.url, client_properties={"connection_name": self.name}
+            self.url,
+            client_properties={"connection_name": self.name},
+            reconnect_interval=_RECONNECT_INTERVAL,
         )
         try:
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -68,8 +76,17 @@ class Broker:
             await connection.close()
             raise
         self.connection, self.channel = connection, channel
+        connection.close_callbacks.add(self._on_lost)
+        connection.reconnect_callbacks.add(self._on_reconnected)
         self._connected.set()
         log.info("broker_connected", broker=redact(self.url))
+
+    def _on_lost(self, *_: object) -> None:
+        if self.connection is not None and not self.connection.close_called:
+            log.warning("broker_connection_lost", broker=redact(self.url))
+
+    def _on_reconnected(self, *_: object) -> None:
+        log.info("broker_reconnected", broker=redact(self.url))
 
     async def _connect_until_up(self) -> None:
         backoff = _FIRST_BACKOFF
@@ -89,7 +106,9 @@ class Broker:
                 return
 
     async def exchange(self, name: str) -> AbstractExchange:
-        if self.channel is None:
+        # While reconnecting, a robust channel would make a publish wait for the broker; refuse
+        # at once instead (the ingress answers 503, the worker retries or requeues).
+        if self.channel is None or not self.ready:
             raise ConnectionError("not connected to the broker")
         return await self.channel.get_exchange(name, ensure=False)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Mapping
 
 import aio_pika
 import structlog
@@ -19,16 +20,28 @@ from shared.broker import Broker
 from shared.settings import Settings
 from workers import observe, pipeline
 from workers.settle import Permanent, Settled, Settler
+from workers.vendors import CLASSIFIERS
+from workers.vendors.base import Classifier
 
 log = logging.get("verdict.worker")
 
 MALFORMED_ENVELOPE = "malformed_envelope"
 
+# Cancelling consumers and closing the channel wait for the broker; while it is unreachable a
+# stopping worker must not wait for it to come back.
+_CLOSE_TIMEOUT = 5.0
+
 
 class Worker:
-    def __init__(self, settings: Settings, broker: Broker) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        broker: Broker,
+        classifiers: Mapping[str, Classifier] = CLASSIFIERS,
+    ) -> None:
         self.settings = settings
         self.broker = broker
+        self.classifiers = classifiers
         self.settler = Settler(broker, publish_timeout=settings.publish_timeout)
         self._channel: AbstractChannel | None = None
         self._consumers: list[tuple[AbstractQueue, str]] = []
@@ -63,18 +76,22 @@ class Worker:
         """Stop taking messages, finish those in flight, leave the rest unacked to the broker."""
         for queue, tag in self._consumers:
             # If the channel is gone already, nothing more will be delivered anyway.
-            with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError):
-                await queue.cancel(tag)
+            with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError, TimeoutError):
+                await asyncio.wait_for(queue.cancel(tag), _CLOSE_TIMEOUT)
         self._consumers.clear()
         timeout = self.settings.drain_timeout if drain_timeout is None else drain_timeout
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
         except TimeoutError:
             log.warning("drain_timeout", unfinished=self.in_flight)
-            for task in self._in_flight:
+            unfinished = list(self._in_flight)
+            for task in unfinished:
                 task.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
         if self._channel is not None:
-            await self._channel.close()
+            # Closing the channel hands every unacknowledged message back to the broker.
+            with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError, TimeoutError):
+                await asyncio.wait_for(self._channel.close(), _CLOSE_TIMEOUT)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         task = asyncio.current_task()
@@ -113,7 +130,7 @@ class Worker:
         except messages.MalformedEnvelope as exc:
             raise Permanent(MALFORMED_ENVELOPE, str(exc)) from None
         result["vendor"] = inbound.vendor
-        classified = pipeline.classify(inbound)
+        classified = pipeline.classify(inbound, self.classifiers)
         if isinstance(classified, pipeline.Rejection):
             result["reason"] = classified.reason
             raise Permanent(classified.reason, classified.error)
