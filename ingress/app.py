@@ -1,18 +1,24 @@
-"""The ingress HTTP application: ``POST /webhooks/{vendor}`` → 202 once RabbitMQ confirmed it."""
+"""The ingress HTTP application: ``POST /webhooks/{vendor}`` → 202 once RabbitMQ confirmed it.
+
+A webhook goes through, in order: the vendor's address allow-list (403), its declared size (413),
+the credentials in its headers (401), reading the body within the size limit and read timeout
+(413, 408), the signatures over the body (401), and only then the broker. Every request ends in
+one log line: vendor, message id, size, auth outcome, status and peer, never a body or a header.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import aio_pika
-import structlog
 from aiohttp import web
 
+from ingress.body import BodyTooLarge, BodyTooSlow, read_body
+from ingress.endpoint import Endpoint, endpoints
 from ingress.errors import error, json_errors
-from ingress.observe import METRICS, IngressMetrics, observe
-from shared import logging, messages, metrics
+from shared import logging, messages
 from shared.broker import Broker
 from shared.settings import Settings
 from shared.topology import Topology
@@ -21,6 +27,7 @@ log = logging.get("verdict.ingress")
 
 SETTINGS = web.AppKey("settings", Settings)
 BROKER = web.AppKey("broker", Broker)
+ENDPOINTS = web.AppKey("endpoints", dict[str, Endpoint])
 
 # Anything that keeps the broker from confirming a publish. The vendor is told to retry.
 _NOT_CONFIRMED = (
@@ -31,40 +38,149 @@ _NOT_CONFIRMED = (
     RuntimeError,
 )
 
+_UNAUTHENTICATED = "missing or invalid credentials for this vendor's webhooks"
+
+
+def _refuse(
+    status: int,
+    code: str,
+    message: str,
+    *,
+    vendor: str | None,
+    peer: object,
+    auth: str,
+    size: int | None = None,
+    close: bool = False,
+    headers: Mapping[str, str] | None = None,
+) -> web.Response:
+    log.info(
+        "webhook_refused",
+        vendor=vendor,
+        status=status,
+        error=code,
+        auth=auth,
+        size=size,
+        peer=str(peer),
+    )
+    response = error(status, code, message, **(headers or {}))
+    if close:  # the client is still sending: do not wait for the rest of its body
+        response.force_close()
+    return response
+
 
 async def receive_webhook(request: web.Request) -> web.Response:
+    endpoint = request.app[ENDPOINTS].get(request.match_info["vendor"])
+    if endpoint is None:
+        return _refuse(
+            404,
+            "unknown_vendor",
+            "no webhook endpoint for this vendor",
+            vendor=None,
+            peer=request.remote,
+            auth="not_checked",
+        )
+    vendor = endpoint.vendor
+    client = endpoint.addresses.client(
+        request.remote, request.headers.getall("X-Forwarded-For", ())
+    )
+    peer: Any = client or request.remote
+    if not endpoint.addresses.allows(client):
+        return _refuse(
+            403,
+            "address_not_allowed",
+            "this address may not send this vendor's webhooks",
+            vendor=vendor,
+            peer=peer,
+            auth="not_checked",
+        )
+    limit = endpoint.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        return _refuse(
+            413,
+            "body_too_large",
+            f"the limit is {limit} bytes",
+            vendor=vendor,
+            peer=peer,
+            auth="not_checked",
+            size=request.content_length,
+        )
+    authenticated = endpoint.auth.before_body(request.headers)
+    if authenticated is False:
+        return _unauthenticated(endpoint, peer, request.content_length)
+    try:
+        body = await read_body(request.content, limit, request.app[SETTINGS].read_timeout)
+    except BodyTooLarge:
+        return _refuse(
+            413,
+            "body_too_large",
+            f"the limit is {limit} bytes",
+            vendor=vendor,
+            peer=peer,
+            auth="not_checked",
+            close=True,
+        )
+    except BodyTooSlow:
+        return _refuse(
+            408,
+            "request_timeout",
+            "the body was not received in time",
+            vendor=vendor,
+            peer=peer,
+            auth="not_checked",
+            close=True,
+        )
+    if authenticated is None and not endpoint.auth.after_body(request.headers, body):
+        return _unauthenticated(endpoint, peer, len(body))
+    return await _publish(request, endpoint, body, peer)
+
+
+def _unauthenticated(endpoint: Endpoint, peer: object, size: int | None) -> web.Response:
+    challenge = endpoint.auth.challenge
+    headers = {"WWW-Authenticate": challenge} if challenge else {}
+    return _refuse(
+        401,
+        "unauthenticated",
+        _UNAUTHENTICATED,
+        vendor=endpoint.vendor,
+        peer=peer,
+        auth="failed",
+        size=size,
+        headers=headers,
+    )
+
+
+async def _publish(
+    request: web.Request, endpoint: Endpoint, body: bytes, peer: object
+) -> web.Response:
     settings = request.app[SETTINGS]
-    vendor = request.match_info["vendor"]
-    if vendor not in settings.vendors:
-        return error(404, "unknown_vendor", f"no webhook endpoint for vendor {vendor!r}")
-    if request.content_length is not None and request.content_length > settings.max_body_bytes:
-        return error(413, "body_too_large", f"the limit is {settings.max_body_bytes} bytes")
-    body = await request.read()
-    observed = request.app[METRICS].vendor(vendor)
-    observed.body_bytes.observe(len(body))
+    vendor = endpoint.vendor
     message = messages.inbound_message(
         vendor=vendor,
         body=body,
         content_type=request.headers.get("Content-Type"),
-        http_headers=messages.forwardable_headers(request.headers.items()),
+        http_headers=messages.forwardable_headers(
+            request.headers.items(), endpoint.auth.credential_headers
+        ),
     )
-    # The request's one log line (ingress/observe.py) carries these.
-    structlog.contextvars.bind_contextvars(
-        vendor=vendor, message_id=message.message_id, size=len(body)
+    bound = log.bind(
+        vendor=vendor,
+        message_id=message.message_id,
+        size=len(body),
+        auth="none" if endpoint.auth.disabled else "passed",
+        peer=str(peer),
     )
-    publishing = time.perf_counter()
     try:
         exchange = await request.app[BROKER].exchange(request.app[BROKER].topology.inbound_exchange)
         await exchange.publish(message, routing_key=vendor, timeout=settings.publish_timeout)
     except _NOT_CONFIRMED as exc:
-        log.warning("webhook_not_confirmed", error=type(exc).__name__)
+        bound.warning("webhook_not_confirmed", status=503, error=type(exc).__name__)
         return error(
             503,
             "broker_unavailable",
             "the webhook was not stored; retry later",
             **{"Retry-After": str(settings.retry_after)},
         )
-    observed.confirm_seconds.observe(time.perf_counter() - publishing)
+    bound.info("webhook_accepted", status=202)
     return web.json_response({"message_id": message.message_id}, status=202)
 
 
@@ -79,13 +195,25 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 def create_app(settings: Settings, broker: Broker | None = None) -> web.Application:
-    """The ingress app. Without ``broker`` it makes its own and owns its lifetime."""
-    # Headroom over the body limit so our own check, with its JSON answer, runs first.
-    app = web.Application(
-        client_max_size=settings.max_body_bytes + 1, middlewares=[observe, json_errors]
-    )
+    """The ingress app. Without ``broker`` it makes its own and owns its lifetime.
+
+    Raises ConfigError when a vendor's authentication is not configured or unusable.
+    """
+    built = endpoints(settings)
+    for endpoint in built.values():
+        if endpoint.auth.disabled:
+            log.warning(
+                "authentication_disabled",
+                vendor=endpoint.vendor,
+                detail="auth = none: anyone who can reach the endpoint can post this vendor's"
+                " webhooks",
+            )
+    # Headroom over the largest limit: the endpoint's own checks, with their JSON answers, run
+    # first; this only backs them up.
+    largest = max((endpoint.max_body_bytes for endpoint in built.values()), default=1)
+    app = web.Application(client_max_size=largest + 1, middlewares=[json_errors])
     app[SETTINGS] = settings
-    app[METRICS] = IngressMetrics(settings.vendors)
+    app[ENDPOINTS] = built
     if broker is None:
         app.cleanup_ctx.append(_own_broker)
     else:
@@ -93,7 +221,6 @@ def create_app(settings: Settings, broker: Broker | None = None) -> web.Applicat
     app.router.add_post("/webhooks/{vendor}", receive_webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics.metrics_view)
     return app
 
 

@@ -13,6 +13,12 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from shared import vendor_settings
+
+# One error for all settings, defined next to the vendor settings; re-exported from here.
+from shared.vendor_settings import ConfigError as ConfigError  # noqa: PLC0414
+from shared.vendor_settings import Vendor
+
 ENV_PREFIX = "VERDICT_"
 
 # Names end up in queue names, routing keys and URL paths: keep them to one routing-key word.
@@ -36,6 +42,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     publish_timeout: Positive = 5.0
     # Seconds a vendor is told to wait before retrying when the broker did not take a webhook.
     retry_after: Annotated[int, msgspec.Meta(ge=1)] = 5
+    # Webhooks one ingress process handles at once (body read to confirm); past it, 503 at once.
+    # Bounds both the latency of what is accepted and the memory held in bodies.
+    max_in_flight: Annotated[int, msgspec.Meta(ge=1)] = 128
     # Messages a worker holds unacknowledged at once (AMQP prefetch, per vendor queue).
     prefetch: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 32
     # The worker's own small HTTP port for /healthz, /readyz and /metrics.
@@ -43,10 +52,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # How long a stopping worker waits for the messages in flight before leaving them unacked.
     drain_timeout: Positive = 20.0
     log_level: LogLevel = "info"
+    # Seconds a client may take to send a webhook's body before it is cut off with a 408.
+    read_timeout: Positive = 30.0
+    # Per vendor: authentication, allowed addresses, body limit (shared/vendor_settings.py).
+    # ``load`` fills in every vendor; one missing here is treated as not configured.
+    vendor: dict[str, Vendor] = msgspec.field(default_factory=dict)
 
-
-class ConfigError(Exception):
-    """A setting is missing or malformed; the message names the key and the expected value."""
+    def for_vendor(self, vendor: str) -> Vendor:
+        return self.vendor.get(vendor) or vendor_settings.defaults(vendor)
 
 
 _PATH_IN_ERROR = re.compile(r" - at `\$\.([A-Za-z0-9_]+)")
@@ -65,15 +78,22 @@ def load(
         for name, value in _read_toml(Path(config_file)).items():
             values[name] = value
             sources[name] = f"{name!r} in {config_file}"
+    vendor_table = values.pop("vendor", None)
     for name in Settings.__struct_fields__:
+        if name == "vendor":  # VERDICT_<VENDOR>_... variables, read by vendor_settings.load
+            continue
         env_name = ENV_PREFIX + name.upper()
         if env_name in environ:
             values[name] = _from_env(name, environ[env_name])
             sources[name] = env_name
     try:
-        return msgspec.convert(values, Settings, strict=False)
+        settings = msgspec.convert(values, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise ConfigError(_explain(str(exc), sources)) from None
+    vendors = vendor_settings.load(
+        settings.vendors, vendor_table, str(config_file) if config_file else None, environ
+    )
+    return msgspec.structs.replace(settings, vendor=vendors)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -12,8 +12,9 @@ import pytest
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
 from shared.broker import Broker
-from shared.settings import Settings
+from shared.settings import DEFAULT_VENDORS, Settings
 from shared.topology import Topology, delete
+from shared.vendor_settings import Vendor
 
 NO_BROKER = (
     "These tests need a real RabbitMQ. Either set VERDICT_TEST_AMQP_URL "
@@ -53,7 +54,15 @@ def namespace() -> str:
 
 @pytest.fixture
 def config(amqp_url: str, namespace: str) -> Settings:
-    return Settings(amqp_url=amqp_url, namespace=namespace, publish_timeout=5.0, drain_timeout=5.0)
+    # Vendor authentication has no default; these tests are about the pipeline, so every vendor
+    # accepts unauthenticated webhooks, chosen explicitly (tests/ingress tests authentication).
+    return Settings(
+        amqp_url=amqp_url,
+        namespace=namespace,
+        publish_timeout=5.0,
+        drain_timeout=5.0,
+        vendor={vendor: Vendor(auth=("none",)) for vendor in DEFAULT_VENDORS},
+    )
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiohttp import web
 
 from ingress.app import create_app
+from ingress.endpoint import endpoints
 from shared import logging, settings
 from shared.broker import Broker
 from shared.topology import Topology
@@ -32,6 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         config = settings.load(args.config)
+        if args.command in ("run", "ingress"):
+            endpoints(config)  # a vendor whose authentication is not configured stops start-up
     except settings.ConfigError as exc:
         print(f"verdict: configuration error: {exc}", file=sys.stderr)
         return 2
