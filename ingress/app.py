@@ -63,7 +63,9 @@ def _refuse(
         peer=str(peer),
     )
     response = error(status, code, message, **(headers or {}))
-    if close:  # the client is still sending: do not wait for the rest of its body
+    if close:
+        # The client may still be sending: aiohttp reads and drops the rest (its lingering close,
+        # at most 10 s, so the client gets this answer rather than a reset) and then closes.
         response.force_close()
     return response
 
