@@ -9,6 +9,7 @@ one log line: vendor, message id, size, auth outcome, status and peer, never a b
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
@@ -18,7 +19,8 @@ from aiohttp import web
 from ingress.body import BodyTooLarge, BodyTooSlow, read_body
 from ingress.endpoint import Endpoint, endpoints
 from ingress.errors import error, json_errors
-from shared import logging, messages
+from ingress.observe import METRICS, IngressMetrics, observe
+from shared import logging, messages, metrics
 from shared.broker import Broker
 from shared.settings import Settings
 from shared.topology import Topology
@@ -156,6 +158,8 @@ async def _publish(
 ) -> web.Response:
     settings = request.app[SETTINGS]
     vendor = endpoint.vendor
+    observed = request.app[METRICS].vendor(vendor)
+    observed.body_bytes.observe(len(body))
     message = messages.inbound_message(
         vendor=vendor,
         body=body,
@@ -171,6 +175,7 @@ async def _publish(
         auth="none" if endpoint.auth.disabled else "passed",
         peer=str(peer),
     )
+    publishing = time.perf_counter()
     try:
         exchange = await request.app[BROKER].exchange(request.app[BROKER].topology.inbound_exchange)
         await exchange.publish(message, routing_key=vendor, timeout=settings.publish_timeout)
@@ -182,6 +187,7 @@ async def _publish(
             "the webhook was not stored; retry later",
             **{"Retry-After": str(settings.retry_after)},
         )
+    observed.confirm_seconds.observe(time.perf_counter() - publishing)
     bound.info("webhook_accepted", status=202)
     return web.json_response({"message_id": message.message_id}, status=202)
 
@@ -213,8 +219,9 @@ def create_app(settings: Settings, broker: Broker | None = None) -> web.Applicat
     # Headroom over the largest limit: the endpoint's own checks, with their JSON answers, run
     # first; this only backs them up.
     largest = max((endpoint.max_body_bytes for endpoint in built.values()), default=1)
-    app = web.Application(client_max_size=largest + 1, middlewares=[json_errors])
+    app = web.Application(client_max_size=largest + 1, middlewares=[observe, json_errors])
     app[SETTINGS] = settings
+    app[METRICS] = IngressMetrics(settings.vendors)
     app[ENDPOINTS] = built
     if broker is None:
         app.cleanup_ctx.append(_own_broker)
@@ -223,6 +230,7 @@ def create_app(settings: Settings, broker: Broker | None = None) -> web.Applicat
     app.router.add_post("/webhooks/{vendor}", receive_webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics.metrics_view)
     return app
 
 

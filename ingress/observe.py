@@ -1,26 +1,21 @@
-"""One log line and the request metrics for every request the ingress answers.
+"""Request metrics for the ingress: every webhook request counted by vendor and status code.
 
 The metric children are looked up once per vendor when the app is made: on the hot path a
-request costs a dict lookup, not label formatting.
+request costs a dict lookup, not label formatting. (Each request's log line is written where
+its answer is decided, in ingress/app.py.)
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterable
 
-import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
 from prometheus_client import Counter, Histogram
 
-from shared import logging, metrics
+from shared import metrics
 
-log = logging.get("verdict.ingress")
-
-# Probes and scrapes come every few seconds; a line for each would drown the webhooks.
-_QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # What a client that went away before its answer is counted as (nginx's convention).
 CLIENT_CLOSED = 499
 
@@ -43,6 +38,8 @@ class VendorMetrics:
 
 
 class IngressMetrics:
+    """One :class:`VendorMetrics` per configured vendor, and one for every other name."""
+
     def __init__(self, vendors: Iterable[str]) -> None:
         self._vendors = {vendor: VendorMetrics(vendor) for vendor in vendors}
         self._unknown = VendorMetrics(metrics.UNKNOWN)
@@ -56,13 +53,10 @@ METRICS = web.AppKey("metrics", IngressMetrics)
 
 @web.middleware
 async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Count webhook requests by vendor and status; log one line per request."""
-    if request.path in _QUIET_PATHS:
+    """Count each request to ``/webhooks/{vendor}`` by vendor and the status it was answered."""
+    vendor = request.match_info.get("vendor")
+    if vendor is None:  # probes, scrapes, paths that are not a webhook endpoint
         return await handler(request)
-    started = time.perf_counter()
-    # A keep-alive connection serves its requests in one task: start each from a clean context.
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(method=request.method, path=request.path)
     status = 500
     try:
         response = await handler(request)
@@ -75,8 +69,4 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
         status = CLIENT_CLOSED
         raise
     finally:
-        vendor = request.match_info.get("vendor")
-        if vendor is not None:
-            request.app[METRICS].vendor(vendor).count_request(status)
-        emit = log.warning if status >= 500 else log.info
-        emit("request", status=status, seconds=round(time.perf_counter() - started, 6))
+        request.app[METRICS].vendor(vendor).count_request(status)
