@@ -269,7 +269,11 @@ def _explain(error: str, vendor: str, sources: Mapping[tuple[str, ...], str]) ->
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
+    """A new nested dict: ``over`` on top of ``base``, neither of them changed."""
+    merged = {
+        key: _merge(value, {}) if isinstance(value, Mapping) else value
+        for key, value in base.items()
+    }
     for key, value in over.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
             merged[key] = _merge(merged[key], value)

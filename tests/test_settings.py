@@ -78,3 +78,153 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
 def test_settings_are_frozen() -> None:
     with pytest.raises(AttributeError):
         Settings().http_port = 1  # type: ignore[misc]
+
+
+# Per-vendor settings: [vendor.<name>] tables and VERDICT_<NAME>_... variables.
+
+
+def test_vendor_credentials_from_environment_and_files(tmp_path: Path) -> None:
+    tokens = tmp_path / "incode-tokens"
+    tokens.write_text("token,with,commas\n\nsecond-token\n")
+    settings = load(
+        environ={
+            "VERDICT_METAMAP_HMAC_SECRETS": "old-secret, new-secret",
+            "VERDICT_INCODE_AUTH": "bearer",
+            "VERDICT_INCODE_BEARER_TOKENS_FILE": str(tokens),
+            "VERDICT_IDWISE_AUTH": "basic",
+            "VERDICT_IDWISE_BASIC_USER": "idwise",
+            "VERDICT_IDWISE_BASIC_PASSWORDS": "pw",
+            "VERDICT_W2_AUTH": "none",
+            "VERDICT_W2_ALLOW_FROM": "192.0.2.0/24, 198.51.100.7",
+            "VERDICT_W2_MAX_BODY_BYTES": "1048576",
+        }
+    )
+    metamap = settings.vendor["metamap"]
+    assert metamap.auth == ("hmac",)  # MetaMap's default
+    assert metamap.hmac.compact_json
+    assert [s.reveal() for s in metamap.hmac.secrets] == ["old-secret", "new-secret"]
+    assert [t.reveal() for t in settings.vendor["incode"].bearer.tokens] == [
+        "token,with,commas",
+        "second-token",
+    ]
+    assert settings.vendor["idwise"].basic.user == "idwise"
+    assert settings.vendor["w2"].allow_from == ("192.0.2.0/24", "198.51.100.7")
+    assert settings.vendor["w2"].max_body_bytes == 1048576
+    shown = repr(settings) + str(settings.vendor)
+    for secret in ("old-secret", "new-secret", "token,with,commas", "second-token", "pw'"):
+        assert secret not in shown
+
+
+def test_vendor_tables_in_the_file_and_environment_over_them(tmp_path: Path) -> None:
+    secrets = tmp_path / "sw-secrets"
+    secrets.write_text("whsec_c2VjcmV0\n")
+    path = tmp_path / "verdict.toml"
+    path.write_text(
+        f"""
+[vendor.w2]
+auth = ["standard-webhooks"]
+trusted_proxies = ["10.0.0.0/8"]
+[vendor.w2.standard-webhooks]
+secrets_file = "{secrets}"
+tolerance = 60
+
+[vendor.idwise]
+auth = ["header"]
+header = {{ name = "X-IDWise-Key", values = ["from-file"] }}
+"""
+    )
+    settings = load(path, environ={"VERDICT_IDWISE_HEADER_VALUES": "from-env"})
+    w2 = settings.vendor["w2"]
+    assert w2.auth == ("standard-webhooks",)
+    assert w2.standard_webhooks.tolerance == 60
+    assert [s.reveal() for s in w2.standard_webhooks.secrets] == ["whsec_c2VjcmV0"]
+    assert w2.trusted_proxies == ("10.0.0.0/8",)
+    assert settings.vendor["idwise"].header.name == "X-IDWise-Key"
+    assert [v.reveal() for v in settings.vendor["idwise"].header.values] == ["from-env"]
+    assert settings.vendor["incode"].auth == ()  # not configured: the ingress will not start
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"VERDICT_METAMAP_HMAC_ALGORITHM": "md5"}, "VERDICT_METAMAP_HMAC_ALGORITHM: Invalid enum"),
+        ({"VERDICT_W2_AUTH": "none,password"}, "VERDICT_W2_AUTH: Invalid enum value 'password'"),
+        ({"VERDICT_W2_MAX_BODY_BYTES": "0"}, "VERDICT_W2_MAX_BODY_BYTES: Expected `int` >= 1"),
+        ({"VERDICT_W2_AUTH": "none,basic"}, "VERDICT_W2_AUTH: 'none' cannot be combined"),
+        ({"VERDICT_W2_ALLOW_FROM": "10.0.0.0/33"}, "VERDICT_W2_ALLOW_FROM: '10.0.0.0/33' is not"),
+        ({"VERDICT_W2_HEADER_NAME": "bad name"}, "VERDICT_W2_HEADER_NAME: Expected `str` matching"),
+        (
+            {"VERDICT_W2_BEARER_TOKENS": "a", "VERDICT_W2_BEARER_TOKENS_FILE": "/x"},
+            "VERDICT_W2_BEARER_TOKENS and VERDICT_W2_BEARER_TOKENS_FILE are both set",
+        ),
+        (
+            {"VERDICT_W2_BEARER_TOKENS_FILE": "/nonexistent/tokens"},
+            "VERDICT_W2_BEARER_TOKENS_FILE: cannot read /nonexistent/tokens",
+        ),
+    ],
+)
+def test_bad_vendor_value_names_the_key(environ: dict[str, str], expected: str) -> None:
+    pattern = "^" + expected.replace("`", ".").replace("(", ".").replace("+", ".")
+    with pytest.raises(ConfigError, match=pattern):
+        load(environ=environ)
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[vendor.acme]\nauth = ['none']\n", "'vendor.acme' in .*: not one of the vendors"),
+        ("[vendor.w2]\nauht = ['none']\n", r"vendor\.w2: Object contains unknown field `auht`"),
+        (
+            "[vendor.w2.hmac]\nsecrets = ['']\n",
+            r"'vendor\.w2\.hmac\.secrets' in .*: Expected a non",
+        ),
+        ("[vendor.w2.hmac]\nsecrets = 'one'\n", r"'vendor\.w2\.hmac\.secrets' in .*: Expected `a"),
+        ("[vendor.w2]\nmax_body_bytes = -1\n", r"'vendor\.w2\.max_body_bytes' in .*: Expected"),
+    ],
+)
+def test_bad_vendor_value_in_the_file_names_the_key(
+    tmp_path: Path, toml: str, expected: str
+) -> None:
+    path = tmp_path / "verdict.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError, match=expected):
+        load(path, environ={})
+
+
+def test_a_vendor_without_authentication_stops_the_ingress() -> None:
+    from ingress.endpoint import endpoints
+
+    with pytest.raises(ConfigError, match="vendor 'incode' has no authentication configured"):
+        endpoints(load(environ={}))
+    configured = {f"VERDICT_{v.upper()}_AUTH": "none" for v in ("incode", "w2", "idwise")}
+    with pytest.raises(
+        ConfigError, match="hmac needs at least one credential: set VERDICT_METAMAP"
+    ):
+        endpoints(load(environ=configured))
+    secret = "the-only-copy-of-this-secret"
+    configured |= {"VERDICT_METAMAP_AUTH": "standard-webhooks"}
+    configured |= {"VERDICT_METAMAP_STANDARD_WEBHOOKS_SECRETS": secret + "!"}
+    with pytest.raises(ConfigError, match="not base64") as refused:
+        endpoints(load(environ=configured))
+    assert secret not in str(refused.value)
+    configured |= {"VERDICT_METAMAP_AUTH": "none"}
+    assert endpoints(load(environ=configured))["metamap"].auth.disabled
+
+
+def test_verdict_ingress_refuses_to_start_without_authentication(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from verdict.cli import main
+
+    path = tmp_path / "verdict.toml"
+    path.write_text("[vendor.w2]\nauth = ['none']\n")
+    assert main(["--config", str(path), "ingress"]) == 2
+    assert "vendor 'incode' has no authentication configured" in capsys.readouterr().err
+
+
+def test_the_development_config_starts_every_vendor_without_authentication() -> None:
+    from ingress.endpoint import endpoints
+
+    examples = Path(__file__).parent.parent / "examples" / "dev.toml"
+    built = endpoints(load(examples, environ={}))
+    assert all(endpoint.auth.disabled for endpoint in built.values())
