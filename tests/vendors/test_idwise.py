@@ -369,6 +369,65 @@ def test_unrecognised_values_name_field_and_value() -> None:
     assert "Escalated" in reason.message
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        # IDWise documents Complete/Incomplete/Refer for the system, Approved/Rejected for the
+        # reviewer: a value from the other list is not one this field can carry.
+        ("systemDecision", "Approved"),
+        ("systemDecision", "Rejected"),
+        ("systemDecision", "Resubmit"),
+        ("manualDecision", "Complete"),
+        ("manualDecision", "Refer"),
+    ],
+)
+def test_a_decision_outside_its_fields_documented_values_is_referred(
+    field: str, value: str
+) -> None:
+    result = classify(_with("finished-journey--no-decision", **{field: value}), {})
+    assert result.outcome is Outcome.REFER
+    assert (result.reasons[0].code, result.reasons[0].field) == ("unrecognised_value", field)
+    assert f"{field}:{value}" in {reason.code for reason in result.reasons}
+
+
+def test_aml_monitor_update_maps_only_system_decisions() -> None:
+    result = classify(_with("aml-monitor-update--complete", systemDecision="Rejected"), {})
+    assert result.outcome is Outcome.REFER
+    assert result.reasons[0].field == "systemDecision"
+
+
+@pytest.mark.parametrize(
+    "value",
+    # Upper-casing turns a long s (U+017F) into S and the separator-blind match dropped
+    # non-ASCII letters: neither may make a pass or fail of a value IDWise never sends (rule 1).
+    ["Approved\u00e9", "\u00e9Rejected", "Compl\u00e9te", "Complete\u200b", "Incomplete\u0301"],
+)
+def test_non_ascii_lookalikes_are_unrecognised(value: str) -> None:
+    result = classify(_with("finished-journey--no-decision", finalDecision=value), {})
+    assert result.outcome is Outcome.REFER
+    assert result.reasons[0].code == "unrecognised_value"
+
+
+def test_a_hostile_event_name_is_cut_to_a_routable_word() -> None:
+    hook = hook_of("finished-journey--complete")
+    hook["event"] = "Journey Archived " * 1000
+    result = classify(encode(hook), {})
+    assert result.outcome is Outcome.PENDING
+    assert re.fullmatch(r"[a-z0-9_]{1,64}", result.event)
+    assert result.reasons[0].message is not None
+    assert len(result.reasons[0].message) < 100
+
+
+def test_blank_vendor_reason_codes_are_not_reasons() -> None:
+    hook = hook_of("updated-journey--manual-review-approved")
+    hook["body"]["manualReviewDetails"]["reasonCode"] = "  "
+    hook["body"]["requiredSteps"] = [{"stepId": 0, "reasonCode": " "}]
+    codes = [reason.code for reason in classify(encode(hook), {}).reasons]
+    assert "  " not in codes
+    assert " " not in codes
+    assert "required_step" in codes
+
+
 def test_contradiction_names_both_decisions() -> None:
     reason = classify(load("manually-reviewed--contradiction-approved-final-rejected"), {}).reasons[
         0

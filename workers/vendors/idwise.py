@@ -95,7 +95,14 @@ _SEPARATORS = re.compile(r"[^A-Z0-9]+")
 
 
 def _norm(value: str | None) -> str:
-    """Case- and separator-blind key: ``Finished Journey``, ``FINISHED_JOURNEY`` -> one key."""
+    """Case- and separator-blind key: ``Finished Journey``, ``FINISHED_JOURNEY`` -> one key.
+
+    Non-ASCII text is kept as it is, so it matches nothing: upper-casing maps a long s (U+017F)
+    to ``S`` and the separator pattern would delete an ``é``, and neither may turn a value IDWise
+    never sends into one of its decisions (rule 1).
+    """
+    if value is not None and not value.isascii():
+        return value
     return _SEPARATORS.sub("", base.key(value) or "")
 
 
@@ -159,18 +166,44 @@ SYSTEM = "systemDecision"
 MANUAL = "manualDecision"
 FINAL = "finalDecision"
 REVIEW = "manualReviewDetails.journeyReviewDecision"
+PREVIOUS_SYSTEM = "previousSystemDecision"
 # The reviewer's own verdicts; the final decision mirrors them once a review happened.
 _REVIEWER_FIELDS = (MANUAL, REVIEW)
 
+# The values IDWise documents for each field (rule 2): a system decision is never Approved, a
+# reviewer's never Complete. Anything else in that field is unrecognised, not guessed at.
+_SYSTEM_VALUES = frozenset({"Complete", "Incomplete", "Refer"})
+_REVIEWER_VALUES = frozenset({APPROVED, REJECTED, *_RESUBMISSION})
+_ALLOWED: Mapping[str, frozenset[str]] = {
+    SYSTEM: _SYSTEM_VALUES,
+    PREVIOUS_SYSTEM: _SYSTEM_VALUES,
+    MANUAL: _REVIEWER_VALUES,
+    REVIEW: _REVIEWER_VALUES,
+    FINAL: _SYSTEM_VALUES | _REVIEWER_VALUES,
+}
+
 Decisions = Mapping[str, tuple[str, Outcome]]
+
+# An unknown event's name becomes a routing-key word (AMQP caps a key at 255 bytes) and is quoted
+# in a reason: a hostile one is cut short.
+_MAX_WORD = 64
+
+
+def _word(name: str) -> str:
+    return base.slug(name[: _MAX_WORD * 4])[:_MAX_WORD].strip("_") or "unknown"
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _MAX_WORD else text[:_MAX_WORD] + "..."
 
 
 def classify(body: bytes, headers: Mapping[str, str]) -> Classification:
     hook = base.decode(_decoder, body)
     name = _EVENTS.get(_norm(hook.event))
     if name is None:
-        reason = Reason(base.UNRECOGNISED_EVENT, f"event {hook.event!r}", "event")
-        return _classification(hook, base.slug(hook.event or ""), Outcome.PENDING, (reason,))
+        shown = _shorten(hook.event or "")
+        reason = Reason(base.UNRECOGNISED_EVENT, f"event {shown!r}", "event")
+        return _classification(hook, _word(hook.event or ""), Outcome.PENDING, (reason,))
     event = base.slug(name)
     if name in _PROVISIONAL:
         reason = Reason("provisional", f"{name} is provisional: its decision is not a verdict")
@@ -200,14 +233,15 @@ def _raw_decisions(body: Body) -> dict[str, str]:
 
 def _verdict(body: Body) -> tuple[Outcome, tuple[Reason, ...]]:
     raw = _raw_decisions(body)
+    recognised = {field: _recognised(field, value) for field, value in raw.items()}
     unknown = tuple(
-        base.unrecognised(field, value)
-        for field, value in raw.items()
-        if _norm(value) not in _DECISIONS
+        base.unrecognised(field, raw[field])
+        for field, decision in recognised.items()
+        if decision is None
     )
     if unknown:
         return Outcome.REFER, unknown
-    decisions = {field: _DECISIONS[_norm(value)] for field, value in raw.items()}
+    decisions = {field: decision for field, decision in recognised.items() if decision}
     if not decisions:
         reason = Reason("no_decision", "no decision in the event: fetch the journey", FINAL)
         return Outcome.PENDING, (reason,)
@@ -219,6 +253,12 @@ def _verdict(body: Body) -> tuple[Outcome, tuple[Reason, ...]]:
         return Outcome.REFER, (clash,)
     deciding = next(field for field in (FINAL, *_REVIEWER_FIELDS, SYSTEM) if field in decisions)
     return decisions[deciding][1], ()
+
+
+def _recognised(field: str, value: str) -> tuple[str, Outcome] | None:
+    """The decision as IDWise spells it and its outcome, if IDWise documents it for the field."""
+    decision = _DECISIONS.get(_norm(value))
+    return decision if decision is not None and decision[0] in _ALLOWED[field] else None
 
 
 def _resubmission(decisions: Decisions) -> tuple[Outcome, tuple[Reason, ...]] | None:
@@ -273,10 +313,10 @@ def _contradiction(decisions: Decisions) -> Reason | None:
 def _decision_reasons(body: Body) -> tuple[Reason, ...]:
     raw = _raw_decisions(body)
     if body.previous_system_decision and body.previous_system_decision.strip():
-        raw["previousSystemDecision"] = body.previous_system_decision.strip()
+        raw[PREVIOUS_SYSTEM] = body.previous_system_decision.strip()
     reasons = []
     for field, value in raw.items():
-        known = _DECISIONS.get(_norm(value))
+        known = _recognised(field, value)
         reasons.append(Reason(f"{field}:{known[0] if known else value}", None, field))
     return tuple(reasons)
 
@@ -288,13 +328,15 @@ def _context_reasons(body: Body) -> tuple[Reason, ...]:
         if value and value.strip()
     ]
     details = body.manual_review_details
-    if details is not None and details.reason_code:
+    review_code = (details.reason_code or "").strip() if details is not None else ""
+    if review_code:
         reasons.append(
-            Reason(details.reason_code, "manual review reason", "manualReviewDetails.reasonCode")
+            Reason(review_code, "manual review reason", "manualReviewDetails.reasonCode")
         )
     for step in body.required_steps or ():
         message = f"step {step.step_id} must be resubmitted" if step.step_id is not None else None
-        reasons.append(Reason(step.reason_code or "required_step", message, "requiredSteps"))
+        code = (step.reason_code or "").strip() or "required_step"
+        reasons.append(Reason(code, message, "requiredSteps"))
     return tuple(reasons)
 
 
