@@ -779,6 +779,48 @@ def test_unrecognised_values_name_field_and_value() -> None:
     assert "VALIDATION_ERROR" in result.reasons[0].message
 
 
+@pytest.mark.parametrize(
+    ("name", "path", "value"),
+    [
+        # Upper-casing maps the "fi" ligature (U+FB01) to FI, and the separator-blind match
+        # dropped non-ASCII letters: neither may make a verdict of a value MetaMap never sends.
+        ("verification-completed--verified", ("identityStatus",), "veri\ufb01ed"),
+        ("verification-completed--verified", ("identityStatus",), "verified\u00e9"),
+        ("verification-completed--rejected", ("identityStatus",), "\u00e9rejected"),
+        (
+            "template-matching--step-error--no-match-found",
+            ("step", "error", "type"),
+            "Step\u00e9Error",
+        ),
+        ("age-check--step-error--underage", ("step", "error", "type"), "StepError\u200b"),
+    ],
+)
+def test_non_ascii_lookalikes_are_unrecognised(
+    name: str, path: tuple[str, ...], value: str
+) -> None:
+    body = body_of(name)
+    _parent(body, path)[path[-1]] = value
+    result = classify(json.dumps(body).encode(), {})
+    assert result.outcome is Outcome.REFER
+    assert result.reasons[0].code == "unrecognised_value"
+
+
+def test_a_hostile_event_name_is_cut_to_a_routable_word() -> None:
+    result = classify(_with("verification-completed--verified", eventName="x." * 5000), {})
+    assert result.outcome is Outcome.PENDING
+    assert re.fullmatch(r"[a-z0-9_]{1,64}", result.event)
+    assert result.reasons[0].message is not None
+    assert len(result.reasons[0].message) < 100
+
+
+def test_blank_error_codes_are_not_reasons() -> None:
+    body = body_of("alteration-detection--step-error--negligence-blurred")
+    body["step"]["error"].update(code=" ", reasonCode="  ")
+    result = classify(json.dumps(body).encode(), {})
+    assert [reason.code for reason in result.reasons] == ["step_error"]
+    assert result.outcome is Outcome.FAIL
+
+
 # ------------------------------------------------------------------------------ identity
 
 

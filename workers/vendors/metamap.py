@@ -65,12 +65,22 @@ _SEPARATORS = re.compile(r"[^A-Z0-9]+")
 
 
 def _norm(value: str | None) -> str | None:
-    """Case- and separator-blind key: ``reviewNeeded``, ``REVIEW_NEEDED`` -> ``REVIEWNEEDED``."""
+    """Case- and separator-blind key: ``reviewNeeded``, ``REVIEW_NEEDED`` -> ``REVIEWNEEDED``.
+
+    Non-ASCII text is kept as it is, so it matches nothing: upper-casing maps a ligature or a
+    long s to ASCII letters and the separator pattern would delete an ``é``; neither may turn a
+    value MetaMap never sends into one of its statuses (rule 1).
+    """
+    if value is not None and not value.isascii():
+        return value
     upper = base.key(value)
     return None if upper is None else _SEPARATORS.sub("", upper)
 
 
 STEP_COMPLETED = "step_completed"
+# An unknown eventName becomes a routing-key word (AMQP caps a key at 255 bytes) and is quoted in
+# a reason: a hostile one is cut short.
+_MAX_WORD = 64
 
 # Lifecycle events whose outcome is fixed by the event itself; None means identityStatus decides.
 _LIFECYCLE: Mapping[str, Outcome | None] = {
@@ -135,15 +145,15 @@ def _step(hook: Webhook) -> Classification:
 
 
 def _step_error(step_id: str, error: StepError) -> tuple[Outcome, tuple[Reason, ...]]:
-    vendor = [Reason(error.code or "step_error", error.message)]
-    if error.reason_code:
-        vendor.append(
-            Reason(error.reason_code, f"reasonCode of {error.code}", "step.error.reasonCode")
-        )
+    code = (error.code or "").strip()
+    vendor = [Reason(code or "step_error", error.message)]
+    reason_code = (error.reason_code or "").strip()
+    if reason_code:
+        vendor.append(Reason(reason_code, f"reasonCode of {code}", "step.error.reasonCode"))
     outcome = _ERROR_TYPES.get(_norm(error.type))
     if outcome is None:
         return Outcome.REFER, (base.unrecognised("step.error.type", error.type), *vendor)
-    if outcome is Outcome.FAIL and _asks_for_review(step_id, error.code):
+    if outcome is Outcome.FAIL and _asks_for_review(step_id, code):
         outcome = Outcome.REFER
     return outcome, tuple(vendor)
 
@@ -195,11 +205,12 @@ def _lifecycle(hook: Webhook, event: str) -> Classification:
 
 
 def _unrecognised_event(hook: Webhook) -> Classification:
-    reason = Reason(base.UNRECOGNISED_EVENT, f"eventName {hook.event_name!r}", "eventName")
+    name = hook.event_name
+    shown = name if len(name) <= _MAX_WORD else name[:_MAX_WORD] + "..."
+    reason = Reason(base.UNRECOGNISED_EVENT, f"eventName {shown!r}", "eventName")
+    word = base.slug(name[: _MAX_WORD * 4])[:_MAX_WORD].strip("_") or "unknown"
     step_id = hook.step.id if hook.step is not None else None
-    return _classification(
-        hook, base.slug(hook.event_name), Outcome.PENDING, (reason,), step_id=step_id or ""
-    )
+    return _classification(hook, word, Outcome.PENDING, (reason,), step_id=step_id or "")
 
 
 def _classification(
