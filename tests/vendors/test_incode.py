@@ -312,6 +312,32 @@ def test_unrecognised_values_name_field_and_value() -> None:
     assert "USER_CANCELLED" in reason.message
 
 
+@pytest.mark.parametrize(
+    ("name", "field", "value"),
+    [
+        # Upper-casing maps a long s (U+017F) to S and the separator pattern turned PASSé into
+        # PASS: neither may make a verdict of a value Incode never sends (rule 1).
+        ("doc--authentication--pass", "overallStatus", "PA\u017fS"),
+        ("doc--authentication--pass", "overallStatus", "PASS\u00e9"),
+        ("doc--authentication--fail-lenses", "overallStatus", "\u00e9FAIL"),
+        (
+            "onboarding-status--manual-review-approved",
+            "onboardingStatus",
+            "MANUAL_REVIEW_APPROVED\u00e9",
+        ),
+        (
+            "onboarding-status--manual-review-rejected",
+            "onboardingStatus",
+            "MANUAL_REVIEW_REJECTED\u200b",
+        ),
+    ],
+)
+def test_non_ascii_lookalikes_are_unrecognised(name: str, field: str, value: str) -> None:
+    result = classify(encode({**body_of(name), field: value}), {})
+    assert result.outcome is Outcome.REFER
+    assert (result.reasons[0].code, result.reasons[0].field) == ("unrecognised_value", field)
+
+
 def test_contradiction_names_the_field() -> None:
     reason = classify(load("authentication--refer--pass-with-user-error-code"), {}).reasons[0]
     assert reason.field == "errorCode"

@@ -189,7 +189,14 @@ def classify(body: bytes, headers: Mapping[str, str]) -> Classification:
 
 
 def _norm(value: str | None) -> str:
-    """``id validation finished``, ``Id-Validation_Finished`` -> ``ID_VALIDATION_FINISHED``."""
+    """``id validation finished``, ``Id-Validation_Finished`` -> ``ID_VALIDATION_FINISHED``.
+
+    Non-ASCII text is only stripped, so it matches nothing: upper-casing maps a long s (U+017F)
+    to ``S`` and the separator pattern would turn ``PASSé`` into ``PASS``; neither may make a
+    verdict of a value Incode never sends (rule 1).
+    """
+    if value is not None and not value.isascii():
+        return value.strip()
     return _SEPARATORS.sub("_", base.key(value) or "").strip("_")
 
 
