@@ -653,6 +653,52 @@ def test_bundle_statuses(key: str, status: str | None, outcome: Outcome) -> None
     assert classify(json.dumps(body).encode(), BUNDLE).outcome is outcome
 
 
+# Enumerations W2 documents that decide nothing: each is accepted and changes no outcome.
+DOC_TYPES = [
+    *("ID", "P", "V", "DL", "HC", "RP", "SELFIE", "LIVENESS", "CAR_REG", "KBIS", "RIB"),
+    *("ADR_PROOF", "PAY_SHEET", "TAX_SHEET", "OTHER"),
+]
+CAPTURE_SOURCES = ["WIDGET_CAMERA", "NATIVE_CAMERA", "UPLOAD", "UNKNOWN"]
+
+
+@pytest.mark.parametrize("source", CAPTURE_SOURCES)
+@pytest.mark.parametrize("doc_type", DOC_TYPES)
+def test_document_types_and_capture_sources_decide_nothing(doc_type: str, source: str) -> None:
+    body = json.loads(onboarding("SUCCESS"))
+    body["dvfcWebResult"]["onboardingResults"]["result"]["analysisResults"] = [
+        {"analysisData": {"docType": doc_type, "withQualityIssues": False}, "captureSource": source}
+    ]
+    result = classify(json.dumps(body).encode(), {})
+    assert (result.outcome, [r.code for r in result.reasons]) == (PASS, ["SUCCESS"])
+
+
+@pytest.mark.parametrize(
+    ("build", "headers"),
+    [
+        # Upper-casing maps a long s (U+017F) to S and the separator-blind match dropped
+        # non-ASCII letters: neither may make a verdict of a value W2 never sends (rule 1).
+        (lambda: onboarding("SUCCESS\u00e9"), {}),
+        (lambda: onboarding("SUCCESS", quality="fal\u017fe"), {}),
+        (lambda: onboarding("ERROR", cause={"code": "U\u017fER_ERROR"}), {}),
+        (lambda: json.dumps({"identificationprocess": {"result": "SUCCE\u017fS"}}).encode(), {}),
+        (lambda: json.dumps({"AlertStatus": "pa\u017fs", "AlertId": 1}).encode(), ALERT),
+        (lambda: json.dumps({"BundleRemediationStatus": "Fail\u200b"}).encode(), BUNDLE),
+    ],
+)
+def test_non_ascii_lookalikes_are_unrecognised(build: Any, headers: dict[str, str]) -> None:
+    result = classify(build(), headers)
+    assert result.outcome is REFER
+    assert UNRECOGNISED in [reason.code for reason in result.reasons]
+
+
+def test_blank_vendor_codes_are_not_reasons() -> None:
+    result = classify(onboarding("ERROR", cause={"code": " ", "details": "x"}), {})
+    assert " " not in [reason.code for reason in result.reasons]
+    body = {"identificationprocess": {"result": "  ", "reason": "x"}}
+    result = classify(json.dumps(body).encode(), {})
+    assert "" not in [reason.code for reason in result.reasons]
+
+
 def test_notification_and_results_that_disagree_are_referred() -> None:
     body = json.loads(onboarding("SUCCESS"))
     body["dvfcWebResult"]["onboardingResults"]["status"] = "EXPIRED"

@@ -169,7 +169,14 @@ _MAX_WORD = 64
 
 
 def _compact(value: str | None) -> str | None:
-    """Match enum values ignoring case and separators: "High Risk", "HighRisk", "HIGH_RISK"."""
+    """Match enum values ignoring case and separators: "High Risk", "HighRisk", "HIGH_RISK".
+
+    Non-ASCII text is kept as it is, so it matches nothing: upper-casing maps a long s (U+017F)
+    to ``S`` and the separator pattern would delete an ``é``; neither may make a verdict of a
+    value W2 never sends (rule 1).
+    """
+    if value is not None and not value.isascii():
+        return value
     upper = base.key(value)
     return None if upper is None else _NON_ALNUM.sub("", upper)
 
@@ -257,7 +264,7 @@ def _cause(cause: ErrorCause | None) -> ErrorCause | None:
 
 def _cause_reason(cause: ErrorCause) -> Reason:
     name = _CAUSES.get(_compact(cause.code) or "")
-    return Reason(name or cause.code or "ERROR", cause.details)
+    return Reason(name or (cause.code or "").strip() or "ERROR", cause.details)
 
 
 def _conflicts(data: EventData, results: OnboardingResults) -> list[Reason]:
@@ -397,7 +404,8 @@ _IDENT_RESULTS = _table(
 def _classify_identification(body: DvfcBody, process: IdentificationProcess) -> Classification:
     result = process.result
     outcome = _IDENT_RESULTS.get(_compact(result) or "")
-    vendor = Reason(base.key(result) or "", process.reason) if result else None
+    code = base.key(result)
+    vendor = Reason(code, process.reason) if code else None
     if outcome is None:
         reasons = [base.unrecognised(_F_IDENT_RESULT, result)] + ([vendor] if vendor else [])
         outcome = Outcome.REFER
