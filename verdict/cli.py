@@ -1,4 +1,7 @@
-"""``verdict run | ingress | worker``: each runs until SIGTERM or SIGINT, then drains and exits."""
+"""``verdict run | ingress | worker``: each runs until SIGTERM or SIGINT, then drains and exits.
+
+``verdict dlq ...``: the operator's dead-letter commands (verdict/dlq_commands.py).
+"""
 
 from __future__ import annotations
 
@@ -16,20 +19,26 @@ from ingress.endpoint import endpoints
 from shared import logging, settings
 from shared.broker import Broker
 from shared.topology import Topology
+from verdict import dlq_commands
 from workers import http as worker_http
 from workers.worker import Worker
 
 log = logging.get("verdict")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="verdict", description=__doc__)
     parser.add_argument("--config", help="TOML settings file (or VERDICT_CONFIG)")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="ingress and worker in one process")
     commands.add_parser("ingress", help="the HTTP ingress only")
     commands.add_parser("worker", help="the worker only")
-    args = parser.parse_args(argv)
+    dlq_commands.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
 
     try:
         config = settings.load(args.config)
@@ -39,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"verdict: configuration error: {exc}", file=sys.stderr)
         return 2
     logging.configure(config.log_level)
+    if args.command == "dlq":
+        return asyncio.run(dlq_commands.run(args, config))
     services: dict[str, Callable[[settings.Settings, asyncio.Event], Awaitable[None]]] = {
         "run": run_all,
         "ingress": run_ingress,
@@ -54,8 +65,17 @@ async def _until_signalled(
 ) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    signals = (signal.SIGTERM, signal.SIGINT)
+
+    def stopping(signum: signal.Signals) -> None:
+        log.info("stopping", signal=signum.name)
+        stop.set()
+        # A second signal is not caught: it ends the process at once, without draining.
+        for each in signals:
+            loop.remove_signal_handler(each)
+
+    for signum in signals:
+        loop.add_signal_handler(signum, stopping, signum)
     await service(config, stop)
 
 

@@ -1,0 +1,45 @@
+"""Fixtures for the fault tests: short retry delays, and control of the broker when allowed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from aio_pika.abc import AbstractChannel
+
+from shared.broker import Broker
+from shared.settings import Settings
+from shared.topology import Topology
+from tests.faults.support import FAULTS_ENABLED, FAULTS_SKIPPED, BrokerControl
+
+# Production waits 1 s, 10 s, 60 s, 300 s; the same path with delays a test can wait for.
+SHORT_RETRY_DELAYS = (0.5, 1.0)
+
+
+@pytest.fixture
+def topology(config: Settings) -> Topology:
+    return Topology(config.namespace, config.vendors, retry_delays=SHORT_RETRY_DELAYS)
+
+
+@pytest.fixture
+async def broker(
+    topology: Topology, config: Settings, channel: AbstractChannel
+) -> AsyncIterator[Broker]:
+    """Connected, with this test's topology (the short retry delays)."""
+    broker = Broker(config.amqp_url, topology, name="test")
+    await broker.connect()
+    yield broker
+    await broker.close()
+
+
+@pytest.fixture
+def broker_control() -> Iterator[BrokerControl]:
+    """Stops and starts the broker; always leaves it running."""
+    if not FAULTS_ENABLED:
+        pytest.skip(FAULTS_SKIPPED)
+    control = BrokerControl(os.environ.get("VERDICT_TEST_RABBITMQ_NODE"))
+    try:
+        yield control
+    finally:
+        control.start()
