@@ -311,7 +311,7 @@ CASES = [
         {"x-w2-topic": "CaseResultMonitoring"},
         REFER,
         "case_result_monitoring",
-        ("HIGH_RISK", "false positive"),
+        ("High Risk", "False Positive"),
         {"result_id": "monitoring-result-055"},
     ),
     Case(
@@ -319,7 +319,7 @@ CASES = [
         ALERT,
         REFER,
         "alert_remediation",
-        ("HighRisk",),
+        ("High Risk",),
         {
             "case_id": "xxxx62e0-a500-4xxe-a59e-77xxxxy721a1",
             "urn": "xxxx62e0-a500-4xxe-a59e-77xxxxy721a1",
@@ -379,7 +379,7 @@ CASES = [
         {"x-w2-topic": "alertremediation"},
         REFER,
         "alert_remediation",
-        ("LOW_RISK",),
+        ("Low Risk",),
         {"alert_id": "611", "urn": "urn-611", "case_id": "case-061"},
     ),
     Case(
@@ -423,7 +423,7 @@ CASES = [
         BUNDLE,
         FAIL,
         "bundle_remediation",
-        ("FAIL",),
+        ("Fail",),
         {"call_reference": "WSCR-073"},
     ),
     Case(
@@ -431,7 +431,7 @@ CASES = [
         {"x-w2-topic": "bundleremediation"},
         PASS,
         "bundle_remediation",
-        ("pass",),
+        ("Pass",),
         {"call_reference": "WSCR-074", "case_id": "case-074"},
     ),
     Case(

@@ -455,6 +455,21 @@ _ALERT_STATUSES = _table(
     }
 )
 _BUNDLE_STATUSES = _table({"Pass": Outcome.PASS, "Fail": Outcome.FAIL, "Refer": Outcome.REFER})
+# A recognised status is reported in one spelling, whatever case or separators W2 sent it in, so
+# a consumer can match the reason code.
+_STATUS_NAMES = _table(
+    {
+        name: name
+        for name in (
+            *("Pass", "Fail", "Refer", "Open"),
+            *("High Risk", "Medium Risk", "Low Risk", "False Positive"),
+        )
+    }
+)
+
+
+def _status_name(status: str | None) -> str:
+    return _STATUS_NAMES.get(_compact(status) or "", status or "")
 
 
 def _identity(
@@ -479,7 +494,7 @@ def _monitoring(fields: dict[str, object], word: str) -> Classification:
             continue
         where = ", ".join(filter(None, (alert.service_name, alert.source)))
         message = f"alert {_text(alert.alert_id)} ({where})" if where else None
-        reasons.append(Reason(alert.status or "", message))
+        reasons.append(Reason(_status_name(alert.status), message))
         if verdict is not Outcome.PENDING:
             outcome = Outcome.REFER
     if not alerts:
@@ -507,8 +522,8 @@ def _alert_remediation(fields: dict[str, object], word: str) -> Classification:
         reasons = [base.unrecognised("AlertStatus", status)]
         outcome = Outcome.REFER
     else:
-        message = f"alert {_text(body.alert_id)} remediated to {status}"
-        reasons = [Reason(status or "", message)]
+        name = _status_name(status)
+        reasons = [Reason(name, f"alert {_text(body.alert_id)} remediated to {name}")]
     # Comments and User are left out: free text and a reviewer's email.
     return Classification(
         event="alert_remediation",
@@ -537,7 +552,7 @@ def _bundle_remediation(fields: dict[str, object], word: str) -> Classification:
         reasons = [base.unrecognised("BundleRemediationStatus", status)]
         outcome = Outcome.REFER
     else:
-        reasons = [Reason(status or "", "bundle remediated by a reviewer")]
+        reasons = [Reason(_status_name(status), "bundle remediated by a reviewer")]
     return Classification(
         event="bundle_remediation",
         outcome=outcome,
