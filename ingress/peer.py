@@ -42,6 +42,8 @@ class AddressPolicy:
 
     def client(self, peer: str | None, forwarded_for: Iterable[str]) -> IPAddress | None:
         """The client's address; None when it cannot be told (refused if the list is in use)."""
+        if not self._allowed and not self._proxies:
+            return None  # nothing to decide: spare the parsing (the log shows the TCP peer)
         address = _address(peer)
         if address is None or not self._is_proxy(address):
             return address
