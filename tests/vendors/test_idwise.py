@@ -527,6 +527,9 @@ def test_undecodable(body: bytes, path: str | None) -> None:
 
 
 def _normalised(value: str) -> str:
+    # Non-ASCII text never matches (upper-casing would turn a long s into S).
+    if not value.isascii():
+        return value
     return re.sub(r"[^A-Z0-9]+", "", value.strip().upper())
 
 

@@ -923,6 +923,9 @@ KNOWN = {
 
 
 def _normalised(value: str) -> str:
+    # Non-ASCII text never matches (upper-casing would turn a ligature into ASCII letters).
+    if not value.isascii():
+        return value
     return re.sub(r"[^A-Z0-9]+", "", value.strip().upper())
 
 
