@@ -16,12 +16,14 @@ from typing import Any
 import aio_pika
 from aiohttp import web
 
+from ingress.admission import shed_load
 from ingress.body import BodyTooLarge, BodyTooSlow, read_body
 from ingress.endpoint import Endpoint, endpoints
 from ingress.errors import error, json_errors
 from ingress.observe import METRICS, IngressMetrics, observe
 from shared import logging, messages, metrics
 from shared.broker import Broker
+from shared.publisher import Publisher
 from shared.settings import Settings
 from shared.topology import Topology
 
@@ -30,6 +32,7 @@ log = logging.get("verdict.ingress")
 SETTINGS = web.AppKey("settings", Settings)
 BROKER = web.AppKey("broker", Broker)
 ENDPOINTS = web.AppKey("endpoints", dict[str, Endpoint])
+PUBLISHER = web.AppKey("publisher", Publisher)
 
 # Anything that keeps the broker from confirming a publish. The vendor is told to retry.
 _NOT_CONFIRMED = (
@@ -177,8 +180,12 @@ async def _publish(
     )
     publishing = time.perf_counter()
     try:
-        exchange = await request.app[BROKER].exchange(request.app[BROKER].topology.inbound_exchange)
-        await exchange.publish(message, routing_key=vendor, timeout=settings.publish_timeout)
+        await request.app[PUBLISHER].publish(
+            request.app[BROKER].topology.inbound_exchange,
+            message,
+            vendor,
+            timeout=settings.publish_timeout,
+        )
     except _NOT_CONFIRMED as exc:
         bound.warning("webhook_not_confirmed", status=503, error=type(exc).__name__)
         return error(
@@ -219,7 +226,8 @@ def create_app(settings: Settings, broker: Broker | None = None) -> web.Applicat
     # Headroom over the largest limit: the endpoint's own checks, with their JSON answers, run
     # first; this only backs them up.
     largest = max((endpoint.max_body_bytes for endpoint in built.values()), default=1)
-    app = web.Application(client_max_size=largest + 1, middlewares=[observe, json_errors])
+    shed = shed_load(settings.max_in_flight, settings.retry_after)
+    app = web.Application(client_max_size=largest + 1, middlewares=[observe, shed, json_errors])
     app[SETTINGS] = settings
     app[METRICS] = IngressMetrics(settings.vendors)
     app[ENDPOINTS] = built
@@ -227,6 +235,7 @@ def create_app(settings: Settings, broker: Broker | None = None) -> web.Applicat
         app.cleanup_ctx.append(_own_broker)
     else:
         app[BROKER] = broker
+    app.cleanup_ctx.append(_own_publisher)
     app.router.add_post("/webhooks/{vendor}", receive_webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -243,3 +252,10 @@ async def _own_broker(app: web.Application) -> AsyncIterator[None]:
     broker.start()
     yield
     await broker.close()
+
+
+async def _own_publisher(app: web.Application) -> AsyncIterator[None]:
+    publisher = Publisher(app[BROKER])
+    app[PUBLISHER] = publisher
+    yield
+    await publisher.close()

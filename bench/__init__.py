@@ -1,0 +1,1 @@
+"""The benchmark suite: ``python -m bench``. What it measures: docs/performance.md."""

@@ -1,0 +1,148 @@
+"""The benchmark's own namespace on the broker: declared, filled, counted, emptied, deleted."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+
+import aio_pika
+import msgspec
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+
+from bench.bodies import Body
+from shared import messages
+from shared.outcome import Outcome
+from shared.topology import Topology, delete
+
+
+class BenchBroker:
+    def __init__(self, connection: AbstractRobustConnection, topology: Topology) -> None:
+        self.connection = connection
+        self.topology = topology
+        self._channel: AbstractChannel | None = None
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def open(cls, url: str, topology: Topology) -> AsyncIterator[BenchBroker]:
+        """Declare the namespace's topology; delete every queue and exchange of it afterwards."""
+        connection = await aio_pika.connect_robust(url)
+        try:
+            bench = cls(connection, topology)
+            await topology.declare(await bench.channel())
+            try:
+                yield bench
+            finally:
+                cleanup = await connection.channel()
+                await delete(cleanup, topology)
+        finally:
+            await connection.close()
+
+    async def channel(self) -> AbstractChannel:
+        if self._channel is None or self._channel.is_closed:
+            self._channel = await self.connection.channel(publisher_confirms=True)
+        return self._channel
+
+    def settled_queues(self) -> list[str]:
+        """Where a classified (or rejected) inbound message ends up."""
+        return [
+            *(self.topology.outcome_queue(outcome) for outcome in Outcome),
+            self.topology.dead_letter_queue,
+        ]
+
+    async def depth(self, queue: str) -> int:
+        declared = await (await self.channel()).declare_queue(queue, passive=True)
+        return int(declared.declaration_result.message_count or 0)
+
+    async def settled(self) -> int:
+        depths = await asyncio.gather(*(self.depth(q) for q in self.settled_queues()))
+        return sum(depths)
+
+    async def inbound(self) -> int:
+        vendors = self.topology.vendors
+        return sum(
+            await asyncio.gather(*(self.depth(self.topology.inbound_queue(v)) for v in vendors))
+        )
+
+    async def purge_all(self) -> None:
+        channel = await self.channel()
+        for name in self.topology.queue_names():
+            queue = await channel.get_queue(name, ensure=False)
+            await queue.purge()
+
+    async def prefill(self, bodies: Sequence[Body], count: int, in_flight: int = 64) -> None:
+        """Put ``count`` inbound messages (the bodies in turn) on the vendor queues, confirmed."""
+        exchange = await (await self.channel()).get_exchange(self.topology.inbound_exchange)
+        next_index = 0
+
+        async def publisher() -> None:
+            nonlocal next_index
+            while next_index < count:
+                body = bodies[next_index % len(bodies)]
+                next_index += 1
+                message = messages.inbound_message(
+                    vendor=body.vendor,
+                    body=body.data,
+                    content_type="application/json",
+                    http_headers={"content-type": "application/json"},
+                )
+                await exchange.publish(message, routing_key=body.vendor)
+
+        await asyncio.gather(*(publisher() for _ in range(in_flight)))
+
+
+async def drain_rate(bench: BenchBroker, total: int, timeout: float) -> tuple[float, float]:
+    """Watch ``total`` messages get settled; the rate between 10 % and 90 % of them, and the
+    seconds from the first settled message to the last (start-up excluded)."""
+    samples: list[tuple[float, int]] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        settled = await bench.settled()
+        samples.append((time.monotonic(), settled))
+        if settled >= total:
+            break
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {settled} of {total} messages settled in {timeout} s")
+        await asyncio.sleep(0.1)
+    low = next(t for t, n in samples if n >= total * 0.1)
+    high = next(t for t, n in samples if n >= total * 0.9)
+    first = next(t for t, n in samples if n > 0)
+    rate = total * 0.8 / (high - low) if high > low else float("nan")
+    return rate, samples[-1][0] - first
+
+
+class _ReceivedAt(msgspec.Struct):
+    received_at: datetime
+
+
+_decode_received_at = msgspec.json.Decoder(_ReceivedAt).decode
+
+
+class OutcomeLatency:
+    """Consumes the outcome queues and records, for each event, delivery time minus received_at."""
+
+    def __init__(self, bench: BenchBroker) -> None:
+        self.bench = bench
+        self.latencies_ms: list[float] = []
+        self.recording = False
+        self._tags: list[tuple[aio_pika.abc.AbstractQueue, str]] = []
+
+    async def start(self) -> None:
+        channel = await self.bench.connection.channel()
+        await channel.set_qos(prefetch_count=1000)
+        for outcome in Outcome:
+            queue = await channel.get_queue(self.bench.topology.outcome_queue(outcome))
+            self._tags.append((queue, await queue.consume(self._on_message, no_ack=True)))
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        now = datetime.now(UTC)
+        if self.recording:
+            received = _decode_received_at(message.body).received_at
+            self.latencies_ms.append((now - received).total_seconds() * 1000)
+
+    async def stop(self) -> None:
+        for queue, tag in self._tags:
+            await queue.cancel(tag)
+        await queue.channel.close()

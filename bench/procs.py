@@ -1,0 +1,135 @@
+"""Processes under test: started, watched for resident memory, stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PYTHON = sys.executable
+VERDICT = str(Path(PYTHON).with_name("verdict"))
+_SAMPLE_SECONDS = 0.25
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def rss_mib(pid: int) -> float:
+    """Resident set size of a process, in MiB (0 once it has gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+@dataclass
+class Memory:
+    """RSS samples of one process over a run."""
+
+    samples: list[tuple[float, float]] = field(default_factory=list)
+
+    @property
+    def peak(self) -> float:
+        return max((rss for _, rss in self.samples), default=0.0)
+
+    def drift_mib_per_min(self) -> float:
+        """Slope of the second half of the samples (the first half is warm-up)."""
+        half = self.samples[len(self.samples) // 2 :]
+        if len(half) < 4:
+            return 0.0
+        n = len(half)
+        mean_t = sum(t for t, _ in half) / n
+        mean_r = sum(r for _, r in half) / n
+        var = sum((t - mean_t) ** 2 for t, _ in half)
+        cov = sum((t - mean_t) * (r - mean_r) for t, r in half)
+        return cov / var * 60 if var else 0.0
+
+
+class Process:
+    def __init__(self, name: str, argv: Sequence[str], log_dir: Path, env: dict[str, str]) -> None:
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.popen = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                list(argv), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env}
+            )
+        self.memory = Memory()
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def check_alive(self) -> None:
+        if self.popen.poll() is not None:
+            tail = self.log_path.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{self.name} exited ({self.popen.returncode}):\n{tail}")
+
+    async def wait_for_port(self, port: int, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self.check_alive()
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{self.name} did not listen on {port}") from None
+                await asyncio.sleep(0.1)
+            else:
+                writer.close()
+                await writer.wait_closed()
+                return
+
+    @contextlib.asynccontextmanager
+    async def watching_memory(self) -> AsyncIterator[Memory]:
+        """Sample RSS while the block runs; yields the samples of this block only."""
+        memory = Memory()
+        started = time.monotonic()
+
+        async def sample() -> None:
+            while True:
+                rss = rss_mib(self.pid)
+                memory.samples.append((time.monotonic() - started, rss))
+                self.memory.samples.append((time.monotonic(), rss))
+                await asyncio.sleep(_SAMPLE_SECONDS)
+
+        task = asyncio.create_task(sample())
+        try:
+            yield memory
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+
+
+def python_module(module: str, *args: object) -> list[str]:
+    return [PYTHON, "-m", module, *map(str, args)]
+
+
+def verdict(config: Path, command: str) -> list[str]:
+    return [VERDICT, "--config", str(config), command]

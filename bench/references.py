@@ -1,0 +1,147 @@
+"""The reference points, each run as a process of its own like the ingress and the worker.
+
+    python -m bench.references b0 PORT                       aiohttp: read the body, answer 202
+    python -m bench.references naive PORT URL NAMESPACE      aiohttp + one aio-pika publish each
+    python -m bench.references b1 URL NAMESPACE MANIFEST IN_FLIGHT SECONDS    raw publish loop
+    python -m bench.references b3 URL NAMESPACE PREFETCH     raw consume → republish → ack
+
+They are written the way a user of aio-pika and aiohttp would write them, with the library's
+public API and defaults; the queues are the pipeline's own (quorum) under the benchmark's
+namespace. b1 prints one JSON line with its count; the others run until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+
+import aio_pika
+from aio_pika.abc import AbstractIncomingMessage, DeliveryMode
+from aiohttp import web
+
+from shared.settings import DEFAULT_VENDORS
+from shared.topology import Topology
+
+# B3 republishes here: a key the outcome queues' bindings route to a quorum queue.
+B3_ROUTING_KEY = "pass.bench.b3"
+MAX_BODY = 20 * 1024 * 1024 + 1
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+
+async def _serve(app: web.Application, port: int) -> None:
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    await _until_signalled()
+    await runner.cleanup()
+
+
+async def b0(port: int) -> None:
+    async def accept(request: web.Request) -> web.Response:
+        await request.read()
+        return web.json_response({"message_id": "b0"}, status=202)
+
+    app = web.Application(client_max_size=MAX_BODY)
+    app.router.add_post("/webhooks/{vendor}", accept)
+    await _serve(app, port)
+
+
+async def naive(port: int, url: str, namespace: str) -> None:
+    connection = await aio_pika.connect_robust(url)
+    channel = await connection.channel(publisher_confirms=True)
+    exchange = await channel.get_exchange(f"{namespace}.inbound")
+
+    async def accept(request: web.Request) -> web.Response:
+        body = await request.read()
+        message = aio_pika.Message(body, delivery_mode=DeliveryMode.PERSISTENT)
+        await exchange.publish(message, routing_key=request.match_info["vendor"])
+        return web.json_response({"message_id": message.message_id}, status=202)
+
+    app = web.Application(client_max_size=MAX_BODY)
+    app.router.add_post("/webhooks/{vendor}", accept)
+    await _serve(app, port)
+    await connection.close()
+
+
+def _read_manifest(manifest: Path) -> list[tuple[str, bytes]]:
+    """(vendor, body) for each line of a wrk manifest."""
+    bodies = []
+    for line in manifest.read_text().splitlines():
+        path, file = line.split("\t")
+        bodies.append((path.rsplit("/", 1)[1], Path(file).read_bytes()))
+    return bodies
+
+
+async def b1(url: str, namespace: str, manifest: Path, in_flight: int, seconds: float) -> None:
+    """Publish the manifest's bodies (to their vendor) with ``in_flight`` publishes at once."""
+    bodies = _read_manifest(manifest)
+    connection = await aio_pika.connect_robust(url)
+    channel = await connection.channel(publisher_confirms=True)
+    exchange = await channel.get_exchange(f"{namespace}.inbound")
+    published = 0
+    deadline = time.perf_counter() + seconds
+
+    async def publisher(start: int) -> None:
+        nonlocal published
+        index = start
+        while time.perf_counter() < deadline:
+            vendor, body = bodies[index % len(bodies)]
+            index += 1
+            message = aio_pika.Message(body, delivery_mode=DeliveryMode.PERSISTENT)
+            await exchange.publish(message, routing_key=vendor)
+            published += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(publisher(n * 7) for n in range(in_flight)))
+    elapsed = time.perf_counter() - started
+    await connection.close()
+    print(json.dumps({"published": published, "seconds": elapsed}), flush=True)
+
+
+async def b3(url: str, namespace: str, prefetch: int) -> None:
+    topology = Topology(namespace, DEFAULT_VENDORS)
+    connection = await aio_pika.connect_robust(url)
+    publish_channel = await connection.channel(publisher_confirms=True)
+    exchange = await publish_channel.get_exchange(topology.outcomes_exchange)
+    consume_channel = await connection.channel()
+    await consume_channel.set_qos(prefetch_count=prefetch)
+
+    async def handle(message: AbstractIncomingMessage) -> None:
+        republished = aio_pika.Message(message.body, delivery_mode=DeliveryMode.PERSISTENT)
+        await exchange.publish(republished, routing_key=B3_ROUTING_KEY)
+        await message.ack()
+
+    for vendor in topology.vendors:
+        queue = await consume_channel.get_queue(topology.inbound_queue(vendor))
+        await queue.consume(handle)
+    await _until_signalled()
+    await connection.close()
+
+
+def main(argv: list[str]) -> None:
+    kind, *args = argv
+    if kind == "b0":
+        asyncio.run(b0(int(args[0])))
+    elif kind == "naive":
+        asyncio.run(naive(int(args[0]), args[1], args[2]))
+    elif kind == "b1":
+        asyncio.run(b1(args[0], args[1], Path(args[2]), int(args[3]), float(args[4])))
+    elif kind == "b3":
+        asyncio.run(b3(args[0], args[1], int(args[2])))
+    else:
+        raise SystemExit(f"unknown reference point {kind!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
