@@ -23,7 +23,7 @@ from prometheus_client import (
 from prometheus_client.exposition import choose_encoder
 
 # The *_created series double the output for a timestamp no dashboard here uses.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in prometheus-client
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 for _collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
