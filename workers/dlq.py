@@ -1,12 +1,15 @@
 """Operations on the dead-letter queue: look, replay, export, import, purge (``verdict dlq``).
 
-How it looks without losing or reordering anything: one ``basic.get`` at a time, never
-acknowledged unless the operation removes that message (after a replay was confirmed, or a
-purge). Every message it did not remove stays unacknowledged until the browsing channel closes;
-RabbitMQ then returns them all to the head of the quorum queue in their original order
-(docs/operations.md shows what was measured). ``basic.get`` is not limited by prefetch, so a
-scan can pass any number of messages it leaves alone while holding only one in memory. A
-crash at any point leaves the unacknowledged messages to the broker, which returns them.
+How it looks without losing or reordering anything (measured on RabbitMQ 3.10, see
+docs/operations.md): a quorum queue puts every message handed back to it at its back, and
+hands back many at once (a channel closing with them unacknowledged) in no particular order.
+So a scan counts the messages ready, then takes exactly that many, one ``basic.get`` at a
+time, and hands each one back (``nack`` with requeue) before taking the next, unless the
+operation removes it (``ack``, after its replay was confirmed, or a purge). Each returns to the
+back in turn; after a full turn the queue is in its original order, less what was removed. A
+scan therefore always makes the full turn, even with ``--limit``. It holds one message at a
+time. A crash part-way leaves the held message to the broker, which returns it: the queue is
+then rotated, never short.
 """
 
 from __future__ import annotations
@@ -73,6 +76,25 @@ class Pacer:
         self._next = max(self._next, now) + self.interval
 
 
+# How long a scan waits, at its end, for the broker to have taken back what it handed back.
+_HAND_BACK_TIMEOUT = 5.0
+
+
+async def _handed_back(channel: AbstractChannel, queue_name: str, expected: int) -> None:
+    """Wait until the queue holds ``expected`` messages ready again (or more: new arrivals).
+
+    A nack is not answered; without this, a scan started right after another could count the
+    queue before the last messages handed back were in it, and miss them.
+    """
+    deadline = time.monotonic() + _HAND_BACK_TIMEOUT
+    while time.monotonic() < deadline:
+        declared = await channel.declare_queue(queue_name, passive=True)
+        if int(declared.declaration_result.message_count or 0) >= expected:
+            return
+        await asyncio.sleep(0.02)
+    log.warning("dlq_hand_back_slow", expected=expected)
+
+
 class DeadLetterQueue:
     def __init__(
         self, connection: AbstractConnection, topology: Topology, *, publish_timeout: float = 10.0
@@ -93,24 +115,33 @@ class DeadLetterQueue:
     async def scan(
         self, selection: Selection, counts: Counts, limit: int | None = None
     ) -> AsyncGenerator[tuple[AbstractIncomingMessage, DeadLetter], None]:
-        """The chosen dead letters, oldest first, at most ``limit``; unacknowledged.
+        """The chosen dead letters, oldest first, at most ``limit``.
 
-        The caller may ``ack()`` one to remove it. All others go back when the scan ends.
+        The caller may ``ack()`` one to remove it; any it does not is handed back before the
+        next is taken.
         """
         channel = await self.connection.channel(publisher_confirms=False)
         try:
             queue = await channel.declare_queue(self.topology.dead_letter_queue, passive=True)
-            while limit is None or counts.chosen < limit:
+            ready = int(queue.declaration_result.message_count or 0)
+            removed = 0
+            # One full turn of the queue, past the limit: see the module's docstring.
+            for _ in range(ready):
                 message = await queue.get(no_ack=False, fail=False)
                 if message is None:
-                    return
+                    break
                 counts.scanned += 1
                 letter = deadletter.read(message, message.routing_key)
-                if selection.chooses(letter):
+                if (limit is None or counts.chosen < limit) and selection.chooses(letter):
                     counts.chosen += 1
                     yield message, letter
+                if message.processed:
+                    removed += 1
+                else:
+                    await message.nack(requeue=True)
+            await _handed_back(channel, self.topology.dead_letter_queue, ready - removed)
         finally:
-            # Returns every message this scan did not acknowledge, in order, to the queue's head.
+            # A message still held (an error part-way) goes back with the channel.
             if not channel.is_closed:
                 await channel.close()
 
