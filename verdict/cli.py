@@ -20,6 +20,7 @@ from shared import logging, settings
 from shared.broker import Broker
 from shared.topology import Topology
 from verdict import dlq_commands
+from verdict.draining import InFlight
 from workers import http as worker_http
 from workers.worker import Worker
 
@@ -80,13 +81,20 @@ async def _until_signalled(
 
 
 async def run_ingress(config: settings.Settings, stop: asyncio.Event) -> None:
-    runner = web.AppRunner(create_app(config), handle_signals=False, access_log=None)
+    app = create_app(config)
+    in_flight = InFlight()
+    app.middlewares.insert(0, in_flight.middleware)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, config.http_host, config.http_port)
     await site.start()
     log.info("ingress_listening", host=config.http_host, port=config.http_port)
     await stop.wait()
-    # Stops accepting, then waits for the requests in flight to be confirmed or refused.
+    # Stop accepting connections; let the requests in flight (bodies still arriving included)
+    # be confirmed or refused; then close the connections and the broker.
+    await site.stop()
+    if not await in_flight.finished(config.drain_timeout):
+        log.warning("drain_timeout", unfinished=in_flight.count)
     await runner.cleanup()
     log.info("ingress_stopped")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 from shared import messages, outcome
@@ -39,16 +41,15 @@ FAULTS_SKIPPED = (
 
 
 def classifiable(vendor: str, count: int) -> list[bytes]:
-    """Bodies of ``vendor``'s fixtures that classify to an outcome event without extra headers."""
-    bodies: list[bytes] = []
-    for path in sorted((FIXTURES / vendor).glob("*.json")):
-        body = path.read_bytes()
-        inbound = inbound_for(vendor, body)
-        if isinstance(pipeline.classify(inbound), OutcomeEvent):
-            bodies.append(body)
-        if len(bodies) == count:
-            return bodies
-    raise AssertionError(f"{vendor}: fewer than {count} classifiable fixtures")
+    """``count`` bodies of ``vendor``'s fixtures that classify to an outcome event without extra
+    headers (repeating them when there are fewer)."""
+    bodies = [
+        path.read_bytes()
+        for path in sorted((FIXTURES / vendor).glob("*.json"))
+        if isinstance(pipeline.classify(inbound_for(vendor, path.read_bytes())), OutcomeEvent)
+    ]
+    assert bodies, f"{vendor}: no classifiable fixture"
+    return list(itertools.islice(itertools.cycle(bodies), count))
 
 
 def inbound_for(vendor: str, body: bytes) -> messages.Inbound:
@@ -195,7 +196,7 @@ def environment(config: Settings, **extra: str) -> dict[str, str]:
         VERDICT_HTTP_PORT=str(free_port()),
         VERDICT_WORKER_HTTP_PORT=str(free_port()),
         VERDICT_DRAIN_TIMEOUT="10",
-        VERDICT_LOG_LEVEL="warning",
+        VERDICT_LOG_LEVEL="info",
     )
     for vendor in config.vendors:
         # These tests are about delivery; authentication is tests/ingress's, so chosen off.
@@ -204,22 +205,48 @@ def environment(config: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
-def spawn(env: Mapping[str, str], *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [VERDICT, *args], env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+def spawn(env: Mapping[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
+    """Start ``verdict ARGS``; its output goes to ``log`` (read it when a test fails)."""
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [VERDICT, *args], env=dict(env), stdout=output, stderr=subprocess.STDOUT
+        )
 
 
-def finish(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: float = 30) -> int:
-    """Signal a process and wait for it; kill it if it does not end (and fail the test)."""
-    if process.poll() is None:
+def finish(
+    process: subprocess.Popen[bytes], sig: int | None = signal.SIGTERM, timeout: float = 30
+) -> int:
+    """Signal a process (unless ``sig`` is None: it was signalled already) and wait for it; kill
+    it if it does not end in time (and fail the test)."""
+    if sig is not None and process.poll() is None:
         process.send_signal(sig)
     try:
         return process.wait(timeout)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-        raise AssertionError(f"{process.args!r} did not exit within {timeout}s of {sig}") from None
+        raise AssertionError(f"{process.args!r} did not exit within {timeout}s") from None
+
+
+async def started(env: Mapping[str, str], log: Path, command: str) -> subprocess.Popen[bytes]:
+    """``verdict worker|ingress|run``, once its /readyz says it is ready (signals are handled
+    from then on)."""
+    port = env["VERDICT_WORKER_HTTP_PORT" if command == "worker" else "VERDICT_HTTP_PORT"]
+    process = spawn(env, log, command)
+    url = f"http://127.0.0.1:{port}/readyz"
+    async with aiohttp.ClientSession() as session:
+
+        async def ready() -> bool:
+            if process.poll() is not None:
+                raise AssertionError(f"verdict {command} exited; its output is in {log}")
+            try:
+                async with session.get(url) as response:
+                    return bool(response.status == 200)
+            except aiohttp.ClientError:
+                return False
+
+        await wait_until(ready, what=f"verdict {command} to be ready")
+    return process
 
 
 class BrokerControl:
