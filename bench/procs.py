@@ -38,11 +38,29 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (0 once it has gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            # Fields after the command name, which is in parentheses and may hold spaces.
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Memory:
-    """RSS samples of one process over a run."""
+    """RSS samples of one process over a run, and the CPU time it used."""
 
     samples: list[tuple[float, float]] = field(default_factory=list)
+    cpu_seconds: float = 0.0
+    wall_seconds: float = 0.0
+
+    @property
+    def cpu_share(self) -> float:
+        """Cores busy on average (1.0 = one core all the time)."""
+        return self.cpu_seconds / self.wall_seconds if self.wall_seconds else 0.0
 
     @property
     def peak(self) -> float:
@@ -109,10 +127,13 @@ class Process:
                 self.memory.samples.append((time.monotonic(), rss))
                 await asyncio.sleep(_SAMPLE_SECONDS)
 
+        cpu_before = cpu_seconds(self.pid)
         task = asyncio.create_task(sample())
         try:
             yield memory
         finally:
+            memory.cpu_seconds = cpu_seconds(self.pid) - cpu_before
+            memory.wall_seconds = time.monotonic() - started
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -19,7 +19,7 @@ from typing import Any
 from bench import bodies
 from bench.broker import BenchBroker, OutcomeLatency, drain_rate
 from bench.load import LoadResult, run_wrk
-from bench.procs import Process, free_port, python_module, verdict
+from bench.procs import Memory, Process, free_port, python_module, verdict
 from shared.settings import DEFAULT_VENDORS, Settings
 from shared.topology import Topology
 
@@ -48,7 +48,7 @@ class Run:
         print(f"  {name}: {json.dumps(values)}", flush=True)
 
 
-def http_figures(result: LoadResult, process: Process, peak_rss: float) -> dict[str, Any]:
+def http_figures(result: LoadResult, process: Process, memory: Memory) -> dict[str, Any]:
     return {
         "rps": round(result.ok_rps(), 1),
         "p50_ms": result.latency_ms["p50"],
@@ -58,9 +58,16 @@ def http_figures(result: LoadResult, process: Process, peak_rss: float) -> dict[
         "statuses": result.statuses,
         "late": result.late,
         "offered_rps": round(result.rps, 1),
-        "rss_peak_mib": round(peak_rss, 1),
+        "rss_peak_mib": round(memory.peak, 1),
+        "cpu_share": round(memory.cpu_share, 2),
+        "cpu_us_per_request": _per(memory.cpu_seconds, result.requests),
         "process": process.name,
     }
+
+
+def _per(cpu_seconds: float, count: int) -> float | None:
+    """CPU microseconds per request or message: steadier than rates on a shared machine."""
+    return round(cpu_seconds / count * 1e6, 1) if count else None
 
 
 class Suite:
@@ -158,7 +165,7 @@ class Suite:
                 process.check_alive()
             finally:
                 process.stop()
-            self.run.add(f"{body_set}.{name}", **http_figures(result, process, memory.peak))
+            self.run.add(f"{body_set}.{name}", **http_figures(result, process, memory))
             await self.bench.purge_all()
         await self.b1(body_set)
 
@@ -185,6 +192,8 @@ class Suite:
             rps=round(data["published"] / data["seconds"], 1),
             in_flight=self.options.connections,
             rss_peak_mib=round(memory.peak, 1),
+            cpu_share=round(memory.cpu_share, 2),
+            cpu_us_per_request=_per(memory.cpu_seconds, data["published"]),
         )
         await self.bench.purge_all()
 
@@ -212,7 +221,7 @@ class Suite:
                 )
         finally:
             process.stop()
-        figures = http_figures(result, process, memory.peak)
+        figures = http_figures(result, process, memory)
         self.run.add("fixed_rate.ingress", target_rps=round(rate, 1), **figures)
         await self.bench.purge_all()
 
@@ -233,7 +242,7 @@ class Suite:
                 )
         finally:
             process.stop()
-        figures = http_figures(result, process, memory.peak)
+        figures = http_figures(result, process, memory)
         self.run.add(
             "overload.ingress", target_rps=round(rate, 1), connections=connections, **figures
         )
@@ -264,6 +273,8 @@ class Suite:
                 seconds=round(seconds, 2),
                 prefetch=self.settings.prefetch,
                 rss_peak_mib=round(memory.peak, 1),
+                cpu_share=round(memory.cpu_share, 2),
+                cpu_us_per_message=_per(memory.cpu_seconds, total),
             )
         await self.bench.purge_all()
 

@@ -163,9 +163,8 @@ async def _publish(
     vendor = endpoint.vendor
     observed = request.app[METRICS].vendor(vendor)
     observed.body_bytes.observe(len(body))
-    message = messages.inbound_message(
+    properties = messages.inbound_properties(
         vendor=vendor,
-        body=body,
         content_type=request.headers.get("Content-Type"),
         http_headers=messages.forwardable_headers(
             request.headers.items(), endpoint.auth.credential_headers
@@ -173,7 +172,7 @@ async def _publish(
     )
     bound = log.bind(
         vendor=vendor,
-        message_id=message.message_id,
+        message_id=properties.message_id,
         size=len(body),
         auth="none" if endpoint.auth.disabled else "passed",
         peer=str(peer),
@@ -181,10 +180,7 @@ async def _publish(
     publishing = time.perf_counter()
     try:
         await request.app[PUBLISHER].publish(
-            request.app[BROKER].topology.inbound_exchange,
-            message,
-            vendor,
-            timeout=settings.publish_timeout,
+            request.app[BROKER].topology.inbound_exchange, vendor, body, properties
         )
     except _NOT_CONFIRMED as exc:
         bound.warning("webhook_not_confirmed", status=503, error=type(exc).__name__)
@@ -196,7 +192,7 @@ async def _publish(
         )
     observed.confirm_seconds.observe(time.perf_counter() - publishing)
     bound.info("webhook_accepted", status=202)
-    return web.json_response({"message_id": message.message_id}, status=202)
+    return web.json_response({"message_id": properties.message_id}, status=202)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -255,7 +251,7 @@ async def _own_broker(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _own_publisher(app: web.Application) -> AsyncIterator[None]:
-    publisher = Publisher(app[BROKER])
+    publisher = Publisher(app[BROKER], timeout=app[SETTINGS].publish_timeout)
     app[PUBLISHER] = publisher
     yield
     await publisher.close()

@@ -14,6 +14,7 @@ from typing import Any
 import aio_pika
 import msgspec
 from aio_pika.abc import AbstractMessage, DeliveryMode
+from aiormq import spec
 
 HEADER_PREFIX = "verdict-"
 VENDOR = HEADER_PREFIX + "vendor"
@@ -77,6 +78,29 @@ def new_message_id() -> str:
     return uuid.uuid4().hex
 
 
+def inbound_properties(
+    *,
+    vendor: str,
+    content_type: str | None,
+    http_headers: Mapping[str, str],
+    message_id: str | None = None,
+    received_at: datetime | None = None,
+) -> spec.Basic.Properties:
+    """The AMQP properties of an inbound message: what the ingress publishes with the body."""
+    received_at = received_at or datetime.now(UTC)
+    return spec.Basic.Properties(
+        message_id=message_id or new_message_id(),
+        timestamp=received_at,
+        content_type=content_type,
+        delivery_mode=DeliveryMode.PERSISTENT.value,
+        headers={
+            VENDOR: vendor,
+            RECEIVED_AT: received_at.isoformat(),
+            HTTP_HEADERS: dict(http_headers),
+        },
+    )
+
+
 def inbound_message(
     *,
     vendor: str,
@@ -86,18 +110,21 @@ def inbound_message(
     message_id: str | None = None,
     received_at: datetime | None = None,
 ) -> aio_pika.Message:
-    received_at = received_at or datetime.now(UTC)
+    """The same inbound message for aio-pika (tools and tests that publish through it)."""
+    properties = inbound_properties(
+        vendor=vendor,
+        content_type=content_type,
+        http_headers=http_headers,
+        message_id=message_id,
+        received_at=received_at,
+    )
     return aio_pika.Message(
         body,
-        message_id=message_id or new_message_id(),
-        timestamp=received_at,
+        message_id=properties.message_id,
+        timestamp=properties.timestamp,
         content_type=content_type,
         delivery_mode=DeliveryMode.PERSISTENT,
-        headers={
-            VENDOR: vendor,
-            RECEIVED_AT: received_at.isoformat(),
-            HTTP_HEADERS: dict(http_headers),
-        },
+        headers=properties.headers,
     )
 
 

@@ -2,13 +2,15 @@
 
 aio-pika's ``Exchange.publish`` takes the channel's lock for each message and holds it until the
 connection's writer task has written and drained that message; concurrent publishes queue
-behind each other and every one costs several event-loop turns and a socket write. Under load
-that hand-off, not the broker, bounds a process (docs/performance.md).
+behind each other, and every one costs several event-loop turns, a socket write, a timeout
+timer and pamqp's generic marshalling. Under load that, not the broker, bounds a process
+(docs/performance.md).
 
 :class:`Publisher` keeps the same guarantee — :meth:`Publisher.publish` returns only once the
 broker confirmed the message, and raises otherwise — but marshals the frames of all publishes
-made in one event-loop turn into one write. It registers each confirmation with aiormq exactly
-as aiormq's own ``basic_publish`` does, so acks, nacks, returns (mandatory publishes) and a
+made in one event-loop turn into one write (shared/frames.py), and times them out with one
+periodic sweep rather than a timer each. It registers each confirmation with aiormq exactly as
+aiormq's own ``basic_publish`` does, so acks, nacks, returns (publishes are mandatory) and a
 closing channel resolve it the same way.
 
 The publisher owns a channel: a confirm channel numbers publishes in the order they reach the
@@ -18,50 +20,67 @@ socket, so nothing else may publish on it.
 from __future__ import annotations
 
 import asyncio
-import struct
 import uuid
 from collections import deque
-from collections.abc import Callable
 
 import aiormq
-from aio_pika.abc import AbstractChannel, AbstractMessage
+from aio_pika.abc import AbstractChannel
 from aiormq.abc import ChannelFrame
-from pamqp import commands, frame, header
 
+from shared import frames
 from shared.broker import Broker
 
-# AMQP 0-9-1 content body frame: type 3, channel, size, payload, frame end.
-_BODY_FRAME = struct.Struct(">BHI")
-_FRAME_END = b"\xce"
+# How often timed-out confirmations are looked for: a publish gives up between ``timeout`` and
+# ``timeout + sweep_seconds`` after it started.
+SWEEP_SECONDS = 0.1
+_METHOD_FRAME_CACHE = 1024
 
 
 class Publisher:
-    def __init__(self, broker: Broker) -> None:
+    def __init__(
+        self, broker: Broker, *, timeout: float, sweep_seconds: float = SWEEP_SECONDS
+    ) -> None:
         self.broker = broker
+        self.timeout = timeout
+        self.sweep_seconds = sweep_seconds
         self._robust: AbstractChannel | None = None
         self._underlay: aiormq.Channel | None = None
         self._opening: asyncio.Lock | None = None
-        # Batches waiting for the writer: (channel, frames) in publish order.
+        # Batches waiting for the writer, in publish order: (channel, frames).
         self._batches: deque[tuple[aiormq.Channel, list[bytes]]] = deque()
         self._wakeup: asyncio.Event | None = None
         self._writer: asyncio.Task[None] | None = None
+        # Confirmations in publish order, so deadlines are in order too (one timeout for all).
+        self._pending: deque[tuple[float, asyncio.Future[object], aiormq.Channel, str, int]] = (
+            deque()
+        )
+        self._sweeper: asyncio.TimerHandle | None = None
         self._method_frames: dict[tuple[int, str, str], bytes] = {}
 
     async def publish(
-        self, exchange: str, message: AbstractMessage, routing_key: str, *, timeout: float
+        self, exchange: str, routing_key: str, body: bytes, properties: frames.Properties
     ) -> None:
-        """Publish ``message`` (mandatory) and wait for the broker's confirm.
+        """Publish (mandatory, as the properties say) and wait for the broker's confirm.
 
         Raises :class:`ConnectionError` at once while the broker is unreachable, aiormq's
         ``DeliveryError``/``PublishError`` when the broker refuses or cannot route the message,
-        ``ChannelInvalidStateError`` when the channel closes first, and ``TimeoutError``.
+        ``ChannelInvalidStateError``/``ChannelClosed`` when the channel closes first, and
+        :class:`TimeoutError` when no confirm came within the timeout.
         """
         channel = await self._channel()
-        confirmation = self._enqueue(channel, exchange, routing_key, message)
-        async with asyncio.timeout(timeout):
+        confirmation = self._enqueue(channel, exchange, routing_key, body, properties)
+        try:
             await confirmation
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if confirmation.cancelled() and task is not None and not task.cancelling():
+                # The sweep cancelled it (a late confirm is then ignored quietly by aiormq).
+                raise TimeoutError("the broker did not confirm the publish in time") from None
+            raise
 
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         if self._writer is not None:
             self._writer.cancel()
             await asyncio.gather(self._writer, return_exceptions=True)
@@ -88,53 +107,53 @@ class Publisher:
             return channel
 
     def _enqueue(
-        self, channel: aiormq.Channel, exchange: str, routing_key: str, message: AbstractMessage
+        self,
+        channel: aiormq.Channel,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        properties: frames.Properties,
     ) -> asyncio.Future[object]:
-        properties = message.properties
         # aiormq finds a returned (unroutable) message's confirmation by its message id.
         message_id = properties.message_id or uuid.uuid4().hex
         properties.message_id = message_id
-        body = message.body
 
         channel.delivery_tag += 1
         delivery_tag = channel.delivery_tag
         confirmation: asyncio.Future[object] = channel.create_future()
         channel.confirmations[delivery_tag] = confirmation
         channel.message_id_delivery_tag[message_id] = delivery_tag
-        confirmation.add_done_callback(_forget(channel, message_id, delivery_tag))
+        self._pending.append(
+            (confirmation.get_loop().time() + self.timeout, confirmation, channel, message_id,
+             delivery_tag)
+        )  # fmt: skip
+        if self._sweeper is None:
+            self._sweeper = confirmation.get_loop().call_later(self.sweep_seconds, self._sweep)
 
-        frames = self._batch_for(channel)
-        frames.append(self._method_frame(channel.number, exchange, routing_key))
-        frames.append(frame.marshal(header.ContentHeader(0, len(body), properties), channel.number))
-        step = channel.max_content_size
-        for start in range(0, len(body), step):
-            chunk = body[start : start + step]
-            frames.append(_BODY_FRAME.pack(3, channel.number, len(chunk)))
-            frames.append(chunk)
-            frames.append(_FRAME_END)
+        batch = self._batch_for(channel)
+        batch.append(self._method_frame(channel.number, exchange, routing_key))
+        batch.append(frames.content_header(channel.number, len(body), properties))
+        batch += frames.body(channel.number, body, channel.max_content_size)
         return confirmation
 
     def _batch_for(self, channel: aiormq.Channel) -> list[bytes]:
         if self._batches and self._batches[-1][0] is channel:
             return self._batches[-1][1]
-        frames: list[bytes] = []
-        self._batches.append((channel, frames))
+        batch: list[bytes] = []
+        self._batches.append((channel, batch))
         if self._wakeup is None:
             self._wakeup = asyncio.Event()
         self._wakeup.set()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write(), name="publisher-writer")
-        return frames
+        return batch
 
     def _method_frame(self, channel_number: int, exchange: str, routing_key: str) -> bytes:
         key = (channel_number, exchange, routing_key)
         marshalled = self._method_frames.get(key)
         if marshalled is None:
-            publish = commands.Basic.Publish(
-                exchange=exchange, routing_key=routing_key, mandatory=True
-            )
-            marshalled = frame.marshal(publish, channel_number)
-            if len(self._method_frames) < 1024:
+            marshalled = frames.method(channel_number, exchange, routing_key, mandatory=True)
+            if len(self._method_frames) < _METHOD_FRAME_CACHE:
                 self._method_frames[key] = marshalled
         return marshalled
 
@@ -145,18 +164,27 @@ class Publisher:
             await self._wakeup.wait()
             self._wakeup.clear()
             while self._batches:
-                channel, frames = self._batches.popleft()
+                channel, batch = self._batches.popleft()
                 if channel.is_closed:
                     continue  # its confirmations were rejected when it closed
-                payload = b"".join(frames)
+                payload = b"".join(batch)
                 await channel.write_queue.put(ChannelFrame(payload=payload, should_close=False))
 
-
-def _forget(
-    channel: aiormq.Channel, message_id: str, delivery_tag: int
-) -> Callable[[asyncio.Future[object]], None]:
-    def forget(_: asyncio.Future[object]) -> None:
-        if channel.message_id_delivery_tag.get(message_id) == delivery_tag:
-            del channel.message_id_delivery_tag[message_id]
-
-    return forget
+    def _sweep(self) -> None:
+        """Forget settled confirmations and time out those past their deadline."""
+        self._sweeper = None
+        pending = self._pending
+        if not pending:
+            return
+        now = pending[0][1].get_loop().time()
+        while pending:
+            deadline, confirmation, channel, message_id, delivery_tag = pending[0]
+            if not confirmation.done():
+                if deadline > now:
+                    break
+                confirmation.cancel()
+            pending.popleft()
+            if channel.message_id_delivery_tag.get(message_id) == delivery_tag:
+                del channel.message_id_delivery_tag[message_id]
+        if pending:
+            self._sweeper = pending[0][1].get_loop().call_later(self.sweep_seconds, self._sweep)
