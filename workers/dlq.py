@@ -21,6 +21,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from typing import IO
 
 import aio_pika
+import aiormq
 import msgspec
 from aio_pika.abc import (
     AbstractChannel,
@@ -43,6 +44,8 @@ _NOT_CONFIRMED = (
     aio_pika.exceptions.DeliveryError,
     asyncio.TimeoutError,
     ConnectionError,
+    # Publishing on a channel that has just closed (a RuntimeError, not an AMQPError).
+    aiormq.exceptions.ChannelInvalidStateError,
 )
 
 

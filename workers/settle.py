@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractIncomingMessage, DeliveryMode
 
 from shared import logging, messages, metrics
@@ -49,6 +50,8 @@ NOT_CONFIRMED = (
     aio_pika.exceptions.DeliveryError,
     asyncio.TimeoutError,
     ConnectionError,
+    # Publishing on a channel that has just closed (a RuntimeError, not an AMQPError).
+    aiormq.exceptions.ChannelInvalidStateError,
 )
 
 

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aio_pika
 import aiohttp
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
@@ -128,7 +129,12 @@ class Ledger:
         wanted = set(accepted)
         deadline = time.monotonic() + timeout
         while True:
-            await self.collect()
+            try:
+                await self.collect()
+            except (aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError):
+                # This test's own connection is still reconnecting after a broker restart.
+                await asyncio.sleep(0.5)
+                continue
             missing = self.missing(wanted)
             if not missing:
                 return
@@ -245,7 +251,12 @@ async def started(env: Mapping[str, str], log: Path, command: str) -> subprocess
             except aiohttp.ClientError:
                 return False
 
-        await wait_until(ready, what=f"verdict {command} to be ready")
+        try:
+            await wait_until(ready, what=f"verdict {command} to be ready")
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
     return process
 
 

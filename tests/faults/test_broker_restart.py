@@ -1,0 +1,109 @@
+"""RabbitMQ stops and starts while webhooks are being posted: no 202 is lost, nothing restarts.
+
+Runs only with VERDICT_TEST_FAULTS=1 (.ci/run sets it): it stops the broker the tests use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aio_pika.abc import AbstractChannel
+
+from shared.settings import Settings
+from shared.topology import Topology
+from tests.faults.support import (
+    BrokerControl,
+    Ledger,
+    environment,
+    finish,
+    mixed_webhooks,
+    started,
+    wait_until,
+)
+
+pytestmark = pytest.mark.faults
+
+
+class Poster:
+    """Posts webhooks one after another until stopped; keeps what the ingress answered."""
+
+    def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
+        self.session = session
+        self.base = base
+        self.accepted: list[str] = []
+        self.refused = 0
+        self.running = True
+
+    async def run(self) -> None:
+        for vendor, body in itertools.cycle(mixed_webhooks(per_vendor=10)):
+            if not self.running:
+                return
+            async with self.session.post(f"{self.base}/webhooks/{vendor}", data=body) as response:
+                if response.status == 202:
+                    self.accepted.append((await response.json())["message_id"])
+                else:
+                    assert response.status == 503
+                    assert response.headers["Retry-After"] == "5"
+                    self.refused += 1
+                    await asyncio.sleep(0.05)
+
+    async def until_accepted(self, count: int) -> None:
+        target = len(self.accepted) + count
+
+        async def enough() -> bool:
+            return len(self.accepted) >= target
+
+        await wait_until(enough, timeout=60, what=f"{count} more webhooks accepted")
+
+
+async def readiness(session: aiohttp.ClientSession, base: str) -> int:
+    async with session.get(f"{base}/readyz") as response:
+        return response.status
+
+
+async def test_broker_restart_while_posting_loses_no_accepted_webhook(
+    config: Settings,
+    channel: AbstractChannel,
+    topology: Topology,
+    tmp_path: Path,
+    broker_control: BrokerControl,
+) -> None:
+    env = environment(config)
+    base = f"http://127.0.0.1:{env['VERDICT_HTTP_PORT']}"
+    run = await started(env, tmp_path / "run.log", "run")
+    try:
+        async with aiohttp.ClientSession() as session:
+            poster = Poster(session, base)
+            posting = asyncio.create_task(poster.run())
+            await poster.until_accepted(30)
+
+            await asyncio.to_thread(broker_control.stop)
+            refused_before = poster.refused
+
+            async def refusing() -> bool:
+                return poster.refused > refused_before + 5
+
+            await wait_until(refusing, what="503s while the broker is down")
+            assert await readiness(session, base) == 503
+
+            await asyncio.to_thread(broker_control.start)
+
+            async def ready() -> bool:
+                return await readiness(session, base) == 200
+
+            await wait_until(ready, timeout=60, what="the ingress to reconnect")
+            await poster.until_accepted(30)
+            poster.running = False
+            await posting
+
+        # The worker reconnected by itself too: every accepted webhook comes out.
+        await Ledger(channel, topology).wait_for(poster.accepted, timeout=90)
+    finally:
+        assert finish(run) == 0
+    log = (tmp_path / "run.log").read_text()
+    assert '"event": "broker_connection_lost"' in log
+    assert '"event": "broker_reconnected"' in log
