@@ -611,3 +611,80 @@ def test_letter_case_of_the_verdict_changes_nothing(name: str, flips: list[bool]
     assert recased.outcome == original.outcome
     assert [r.code for r in recased.reasons] == [r.code for r in original.reasons]
     assert recased.identity == original.identity
+
+
+# --- decisions on the shared helpers ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome", "code"),
+    [
+        # Listed or ending in _FINISHED: progress.
+        ("CURP_VALIDATION_FINISHED", Outcome.PENDING, "onboardingStatus:CURP_VALIDATION_FINISHED"),
+        ("curp validation-finished", Outcome.PENDING, "onboardingStatus:CURP_VALIDATION_FINISHED"),
+        ("NOT_FINISHED", Outcome.PENDING, "onboardingStatus:NOT_FINISHED"),
+        ("ID_VALIDATION_FINISHED_SECOND_ID", Outcome.PENDING, None),
+        # Anything else is referred, never guessed at.
+        ("FINISHED_NOT", Outcome.REFER, "unrecognised_value"),
+        ("FINISHED", Outcome.REFER, "unrecognised_value"),
+        ("UNFINISHED", Outcome.REFER, "unrecognised_value"),
+        ("CURP.VALIDATION_FINISHED", Outcome.REFER, "unrecognised_value"),
+        ("SOMETHING_ELSE_FINISHED_SECOND_ID", Outcome.REFER, "unrecognised_value"),
+        ("MANUAL_REVIEW_APPROVED!", Outcome.REFER, "unrecognised_value"),
+    ],
+)
+def test_onboarding_statuses_ending_in_finished_are_progress(
+    status: str, outcome: Outcome, code: str | None
+) -> None:
+    body = body_of("onboarding-status--minimal")
+    result = classify(encode(dict(body, onboardingStatus=status)), {})
+    assert result.outcome is outcome
+    if code is not None:
+        assert result.reasons[0].code == code
+
+
+def test_a_long_unlisted_finished_status_is_a_capped_code() -> None:
+    body = body_of("onboarding-status--minimal")
+    status = "X_" * 50_000 + "FINISHED"
+    result = classify(encode(dict(body, onboardingStatus=status)), {})
+    assert result.outcome is Outcome.PENDING
+    assert len(result.reasons[0].code) <= 64
+
+
+@pytest.mark.parametrize("value", ["PASS!", "PA-SS.", "pass?"])
+def test_punctuation_other_than_separators_is_unrecognised(value: str) -> None:
+    body = body_of("doc--authentication--pass")
+    result = classify(encode(dict(body, overallStatus=value)), {})
+    assert result.outcome is Outcome.REFER
+    assert result.reasons[0].code == "unrecognised_value"
+
+
+@pytest.mark.parametrize("value", ["pass", " Pass ", "P_A_S_S", "p-a-s-s"])
+def test_separators_and_case_are_ignored(value: str) -> None:
+    body = body_of("doc--authentication--pass")
+    result = classify(encode(dict(body, overallStatus=value)), {})
+    assert result.outcome is Outcome.PASS
+    assert [r.code for r in result.reasons] == ["overallStatus:PASS"]
+
+
+def test_a_huge_error_code_is_a_capped_reason_code() -> None:
+    body = body_of("doc--authentication--fail-4005-spoof-attempt")
+    result = classify(encode(dict(body, errorCode="9" * 100_000)), {})
+    assert result.outcome is Outcome.SYSTEM_ERROR
+    assert result.reasons[0].code == "9" * 64
+    assert all(len(r.code) <= 64 for r in result.reasons)
+
+
+@pytest.mark.parametrize("value", [None, "", "   "])
+def test_missing_overall_status_names_the_field(value: str | None) -> None:
+    body = body_of("doc--authentication--pass")
+    result = classify(encode(dict(body, overallStatus=value)), {})
+    assert result.outcome is Outcome.REFER
+    assert (result.reasons[0].code, result.reasons[0].field) == ("missing_value", "overallStatus")
+
+
+@pytest.mark.parametrize("flag", ["hasLenses", "hasFaceMask"])
+def test_a_pass_with_lenses_or_a_mask_stays_a_pass(flag: str) -> None:
+    body = body_of("doc--authentication--pass")
+    result = classify(encode(dict(body, **{flag: True})), {})
+    assert result.outcome is Outcome.PASS

@@ -20,11 +20,17 @@ Subject names: ``customer_id``, ``interview_id``, ``transaction_id`` (authentica
 ``interview_id``, ``external_id``, ``client_id``, ``flow_id`` (onboarding status);
 ``interview_id``, ``ref``, ``search_id`` (watchlist update).
 
+Onboarding statuses: the listed ones as outcomes.md maps them, and any other name ending in
+``_FINISHED`` (``CURP_VALIDATION_FINISHED``) is progress too (``pending``); anything else is
+``refer``. A PASS with ``hasLenses`` or ``hasFaceMask`` stays a pass: only a face mismatch or a
+spoof attempt contradicts it.
+
 Reason codes: ``overallStatus:<STATUS>`` and ``onboardingStatus:<STATUS>`` for the verdict field
 as read; the vendor's own ``errorCode`` (as a string, message from ``errorMessage`` or
 ``error``); ``<flag>:<value>`` (``hasLenses:true``, ``hasFaceMask:true``, ``spoofAttempt:true``,
-``faceMatch:false``) explaining a FAIL sent without error fields; ``missing_value``,
-``unrecognised_value``, ``contradiction``, ``watchlist_update``, ``unrecognised_event``.
+``faceMatch:false``) explaining a FAIL sent without error fields; ``missing_value``
+(``overallStatus`` or ``onboardingStatus`` absent), ``unrecognised_value``, ``contradiction``,
+``watchlist_update``, ``unrecognised_event``. Vendor codes in reasons are capped (base.code).
 
 Identity (Incode sends no event id; shared/docs/vendors.md): authentication
 ``("authentication", transactionId)``; without a transactionId (Incode's own 4003/4004 examples
@@ -35,18 +41,16 @@ watchlist ``("watchlist_update", interviewId, ref, search_id)``. Incode sends no
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import msgspec
 
 from shared.outcome import Outcome, Reason
 from workers.vendors import base
-from workers.vendors.base import Classification, Undecodable
+from workers.vendors.base import Classification, Id, Undecodable
 
 # Incode documents its ids as strings; watchlist search ids come from a screening provider that
-# numbers them, and error codes arrive as numbers or strings. Either is accepted, never a bool.
-Id = str | int
+# numbers them, and error codes arrive as numbers or strings.
 
 
 class Candidate(msgspec.Struct, frozen=True, rename="camel"):
@@ -134,7 +138,6 @@ AUTHENTICATION = "authentication"
 ONBOARDING_STATUS = "onboarding_status"
 WATCHLIST_UPDATE = "watchlist_update"
 UNKNOWN = "unknown"
-MISSING_VALUE = "missing_value"
 
 _AUTHENTICATION_KEYS = (
     "overall_status",
@@ -151,7 +154,7 @@ _AUTHENTICATION_KEYS = (
     "error_message",
 )
 
-_OVERALL_STATUS: Mapping[str, Outcome] = {"PASS": Outcome.PASS, "FAIL": Outcome.FAIL}
+_OVERALL_STATUS = base.EnumTable({"PASS": Outcome.PASS, "FAIL": Outcome.FAIL})
 
 # The user-facing failures Incode documents; any other code is an Incode API exception.
 _USER_ERRORS: Mapping[str, str] = {
@@ -161,15 +164,20 @@ _USER_ERRORS: Mapping[str, str] = {
     "4015": "user not recognized",
 }
 
-_ONBOARDING_VERDICTS: Mapping[str, Outcome] = {
-    "MANUAL_REVIEW_APPROVED": Outcome.PASS,
-    "MANUAL_REVIEW_REJECTED": Outcome.FAIL,
-}
 # Every *_FINISHED status is progress: the verdict itself is fetched from Incode's score API.
-# The word may not end the name (ID_VALIDATION_FINISHED_SECOND_ID), so it is matched as a word.
-_FINISHED = "FINISHED"
-
-_SEPARATORS = re.compile(r"[^A-Z0-9]+")
+_ONBOARDING_STATUSES = base.EnumTable(
+    {
+        "MANUAL_REVIEW_APPROVED": Outcome.PASS,
+        "MANUAL_REVIEW_REJECTED": Outcome.FAIL,
+        "ID_VALIDATION_FINISHED": Outcome.PENDING,
+        # Listed by Incode, though FINISHED does not end it.
+        "ID_VALIDATION_FINISHED_SECOND_ID": Outcome.PENDING,
+        "POST_PROCESSING_FINISHED": Outcome.PENDING,
+        "FACE_VALIDATION_FINISHED": Outcome.PENDING,
+        "GOVERNMENT_VALIDATION_FINISHED": Outcome.PENDING,
+        "ONBOARDING_FINISHED": Outcome.PENDING,
+    }
+)
 
 
 def classify(body: bytes, headers: Mapping[str, str]) -> Classification:
@@ -188,22 +196,6 @@ def classify(body: bytes, headers: Mapping[str, str]) -> Classification:
     )
 
 
-def _norm(value: str | None) -> str:
-    """``id validation finished``, ``Id-Validation_Finished`` -> ``ID_VALIDATION_FINISHED``.
-
-    Non-ASCII text is only stripped, so it matches nothing: upper-casing maps a long s (U+017F)
-    to ``S`` and the separator pattern would turn ``PASSé`` into ``PASS``; neither may make a
-    verdict of a value Incode never sends (rule 1).
-    """
-    if value is not None and not value.isascii():
-        return value.strip()
-    return _SEPARATORS.sub("_", base.key(value) or "").strip("_")
-
-
-def _text(value: Id | None) -> str | None:
-    return None if value is None or value == "" else str(value)
-
-
 def _error_code(value: Id | None) -> str | None:
     """4003, "4003" and " 4003 " are one code."""
     if isinstance(value, int):
@@ -220,7 +212,7 @@ def _error_code(value: Id | None) -> str | None:
 
 def _authentication(auth: Authentication) -> Classification:
     outcome, reasons = _authentication_verdict(auth)
-    transaction_id = _text(auth.transaction_id)
+    transaction_id = base.id_text(auth.transaction_id)
     return Classification(
         event=AUTHENTICATION,
         outcome=outcome,
@@ -237,19 +229,21 @@ def _authentication(auth: Authentication) -> Classification:
 def _authentication_verdict(auth: Authentication) -> tuple[Outcome, tuple[Reason, ...]]:
     code = _error_code(auth.error_code)
     message = _error_message(auth)
-    errors = (Reason(code or "error", message, "errorCode"),) if code or message else ()
+    errors = (Reason(base.code(code) or "error", message, "errorCode"),) if code or message else ()
     raw_status = (auth.overall_status or "").strip()
-    status = _norm(raw_status)
-    found = (Reason(f"overallStatus:{status}", None, "overallStatus"),) if status else ()
+    known = _OVERALL_STATUS.find(raw_status)
+    found = (Reason(f"overallStatus:{known[0]}", None, "overallStatus"),) if known else ()
     # An API exception is Incode's own failure whatever status came with it.
     if code is not None and code not in _USER_ERRORS:
+        if not found and raw_status:
+            found = (base.unrecognised("overallStatus", raw_status),)
         return Outcome.SYSTEM_ERROR, (*errors, *found)
-    if not status:
-        missing = Reason(MISSING_VALUE, "authentication without overallStatus", "overallStatus")
+    if not raw_status:
+        missing = base.missing("overallStatus", "authentication without overallStatus")
         return Outcome.REFER, (missing, *errors)
-    outcome = _OVERALL_STATUS.get(status)
-    if outcome is None:
+    if known is None:
         return Outcome.REFER, (base.unrecognised("overallStatus", raw_status), *errors)
+    outcome = known[1]
     if errors and code is None:
         # Error text without a code is neither a documented failure nor a documented exception.
         unclear = Reason(
@@ -311,9 +305,8 @@ def _flags(auth: Authentication) -> tuple[Reason, ...]:
 
 
 def _onboarding(hook: OnboardingStatus) -> Classification:
-    status = _norm(hook.onboarding_status)
-    outcome, reason = _onboarding_verdict(hook.onboarding_status, status)
-    interview_id = _text(hook.interview_id)
+    status, outcome, reason = _onboarding_verdict(hook.onboarding_status)
+    interview_id = base.id_text(hook.interview_id)
     return Classification(
         event=ONBOARDING_STATUS,
         outcome=outcome,
@@ -328,22 +321,26 @@ def _onboarding(hook: OnboardingStatus) -> Classification:
     )
 
 
-def _onboarding_verdict(raw: str | None, status: str) -> tuple[Outcome, Reason]:
-    if not status:
-        return Outcome.REFER, Reason(MISSING_VALUE, "no onboardingStatus", "onboardingStatus")
-    found = Reason(f"onboardingStatus:{status}", None, "onboardingStatus")
-    verdict = _ONBOARDING_VERDICTS.get(status)
-    if verdict is not None:
-        return verdict, found
-    if _FINISHED in status.split("_"):
-        return Outcome.PENDING, Reason(
-            found.code, "progress only: fetch the score from Incode", "onboardingStatus"
-        )
-    return Outcome.REFER, base.unrecognised("onboardingStatus", raw)
+def _onboarding_verdict(raw: str | None) -> tuple[str, Outcome, Reason]:
+    """The status as spelled for reasons and identity, its outcome, and the reason."""
+    text = (raw or "").strip()
+    if not text:
+        return "", Outcome.REFER, base.missing("onboardingStatus", "no onboardingStatus")
+    known = _ONBOARDING_STATUSES.find(text)
+    words = base.words(text)
+    if known is None and words and len(words) > 1 and words[-1] == "FINISHED":
+        # A *_FINISHED status Incode has not listed yet is progress all the same.
+        known = "_".join(words), Outcome.PENDING
+    if known is None:
+        return base.key(text) or "", Outcome.REFER, base.unrecognised("onboardingStatus", raw)
+    status, outcome = known
+    found = base.code(f"onboardingStatus:{status}") or "onboardingStatus"
+    message = "progress only: fetch the score from Incode" if outcome is Outcome.PENDING else None
+    return status, outcome, Reason(found, message, "onboardingStatus")
 
 
 def _watchlist(hook: WatchlistUpdate) -> Classification:
-    ids = (_text(hook.interview_id), _text(hook.ref), _text(hook.search_id))
+    ids = (base.id_text(hook.interview_id), base.id_text(hook.ref), base.id_text(hook.search_id))
     reason = Reason(WATCHLIST_UPDATE, "a global watchlist monitoring hit changed")
     return Classification(
         event=WATCHLIST_UPDATE,
