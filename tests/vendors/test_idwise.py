@@ -61,7 +61,7 @@ TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("finished-journey--refer", "refer", FJ, (S_REFER, F_REFER)),
     ("finished-journey--system-decision-only", "pass", FJ, (S_COMPLETE,)),
     ("finished-journey--final-null-falls-back-to-system", "refer", FJ, (S_REFER,)),
-    ("finished-journey--no-decision", "pending", FJ, ("no_decision",)),
+    ("finished-journey--no-decision", "pending", FJ, ("missing_value",)),
     (
         "finished-journey--unknown-final-decision",
         "refer",
@@ -691,3 +691,42 @@ def test_letter_case_changes_nothing(name: str, flips: list[bool]) -> None:
     assert (recased.outcome, recased.event) == (original.outcome, original.event)
     assert len(recased.reasons) == len(original.reasons)
     assert recased.identity == original.identity
+
+
+# --- decisions on the shared helpers ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "outcome"),
+    [
+        ("Approved", Outcome.PASS),
+        ("APPROVED", Outcome.PASS),
+        ("resubmission_requested", Outcome.PENDING),
+        ("Approved.", Outcome.REFER),
+        ("Approved!", Outcome.REFER),
+        # Hyphens are ignored between any two letters, as in "review-needed".
+        ("Re-jected", Outcome.FAIL),
+    ],
+)
+def test_decision_matching(value: str, outcome: Outcome) -> None:
+    result = classify(
+        _with("manually-reviewed--approved", finalDecision=value, manualDecision=value), {}
+    )
+    assert result.outcome is outcome
+
+
+@pytest.mark.parametrize("value", [None, "", "  "])
+def test_no_decision_is_a_missing_final_decision(value: str | None) -> None:
+    changes = dict.fromkeys(("systemDecision", "manualDecision", "finalDecision"), value)
+    result = classify(_with("finished-journey--complete", **changes), {})
+    assert result.outcome is Outcome.PENDING
+    assert [(r.code, r.field) for r in result.reasons] == [("missing_value", "finalDecision")]
+
+
+def test_long_vendor_codes_are_capped() -> None:
+    hook = hook_of("verification-update-required--manual-review")
+    for step in hook["body"]["requiredSteps"]:
+        step["reasonCode"] = "R" * 10_000
+    hook["body"]["action"] = "A" * 10_000
+    result = classify(encode(hook), {})
+    assert all(len(reason.code) <= 64 for reason in result.reasons)

@@ -31,7 +31,8 @@ Reason codes: ``<field>:<Value>`` for every decision the body carries (``finalDe
 ``manualReviewDetails.journeyReviewDecision:Resubmission Requested``,
 ``previousSystemDecision:Complete``), spelled as IDWise documents it when recognised;
 ``action:<action>``, ``trigger:<trigger>``; the vendor's ``reasonCode`` of a required step or a
-review; and ``provisional``, ``no_decision``, ``resubmission_requested``,
+review; ``missing_value`` (field ``finalDecision``) when no decision is set; and
+``provisional``, ``resubmission_requested``,
 ``verification_update_required``, ``kyc_renewal_deadline_exceeded``, ``unrecognised_value``,
 ``contradiction``, ``unrecognised_event``.
 
@@ -42,17 +43,15 @@ apart, so (event, journeyId, decisions) would merge distinct events. IDWise send
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 import msgspec
 
 from shared.outcome import Outcome, Reason
 from workers.vendors import base
-from workers.vendors.base import Classification
+from workers.vendors.base import Classification, Id
 
 # IDWise sends ids as strings; a reference number the client chose may arrive as a number.
-Id = str | int
 
 
 class RequiredStep(msgspec.Struct, frozen=True, rename="camel"):
@@ -91,21 +90,6 @@ class Webhook(msgspec.Struct, frozen=True):
 
 _decoder = base.lenient_decoder(Webhook)
 
-_SEPARATORS = re.compile(r"[^A-Z0-9]+")
-
-
-def _norm(value: str | None) -> str:
-    """Case- and separator-blind key: ``Finished Journey``, ``FINISHED_JOURNEY`` -> one key.
-
-    Non-ASCII text is kept as it is, so it matches nothing: upper-casing maps a long s (U+017F)
-    to ``S`` and the separator pattern would delete an ``é``, and neither may turn a value IDWise
-    never sends into one of its decisions (rule 1).
-    """
-    if value is not None and not value.isascii():
-        return value
-    return _SEPARATORS.sub("", base.key(value) or "")
-
-
 FINISHED_JOURNEY = "Finished Journey"
 MANUALLY_REVIEWED = "Manually Reviewed"
 FINISHED_USER_STEPS = "Finished User Steps"
@@ -130,17 +114,15 @@ _VERDICT_EVENTS = (
 # Sent while the user is still going: whatever decision they carry is not yet a verdict.
 _PROVISIONAL = (FINISHED_USER_STEPS, FINISHED_STEP, STEP_SUBMITTED)
 
-_EVENTS: Mapping[str, str] = {
-    _norm(alias): name
-    for alias, name in (
-        *((name, name) for name in _VERDICT_EVENTS),
-        *((name, name) for name in _PROVISIONAL),
-        (VERIFICATION_UPDATE_REQUIRED, VERIFICATION_UPDATE_REQUIRED),
-        (KYC_RENEWAL_DEADLINE_EXCEEDED, KYC_RENEWAL_DEADLINE_EXCEEDED),
+_EVENTS = base.EnumTable(
+    {
+        **{name: name for name in (*_VERDICT_EVENTS, *_PROVISIONAL)},
+        VERIFICATION_UPDATE_REQUIRED: VERIFICATION_UPDATE_REQUIRED,
+        KYC_RENEWAL_DEADLINE_EXCEEDED: KYC_RENEWAL_DEADLINE_EXCEEDED,
         # IDWise's own page names the AML event so once.
-        ("AML Monior Update", AML_MONITOR_UPDATE),
-    )
-}
+        "AML Monior Update": AML_MONITOR_UPDATE,
+    }
+)
 
 RESUBMISSION_REQUESTED = "Resubmission Requested"
 APPROVED = "Approved"
@@ -148,18 +130,17 @@ REJECTED = "Rejected"
 
 # Decision value -> (IDWise's spelling, outcome). Resubmission is a reviewer asking the user to
 # act again (IDWise's manual review API names it so).
-_DECISIONS: Mapping[str, tuple[str, Outcome]] = {
-    _norm(name): (name, outcome)
-    for name, outcome in (
-        ("Complete", Outcome.PASS),
-        (APPROVED, Outcome.PASS),
-        (REJECTED, Outcome.FAIL),
-        ("Refer", Outcome.REFER),
-        ("Incomplete", Outcome.PENDING),
-        (RESUBMISSION_REQUESTED, Outcome.PENDING),
-        ("Resubmit", Outcome.PENDING),
-    )
-}
+_DECISIONS = base.EnumTable(
+    {
+        "Complete": Outcome.PASS,
+        APPROVED: Outcome.PASS,
+        REJECTED: Outcome.FAIL,
+        "Refer": Outcome.REFER,
+        "Incomplete": Outcome.PENDING,
+        RESUBMISSION_REQUESTED: Outcome.PENDING,
+        "Resubmit": Outcome.PENDING,
+    }
+)
 _RESUBMISSION = frozenset({RESUBMISSION_REQUESTED, "Resubmit"})
 
 SYSTEM = "systemDecision"
@@ -184,26 +165,13 @@ _ALLOWED: Mapping[str, frozenset[str]] = {
 
 Decisions = Mapping[str, tuple[str, Outcome]]
 
-# An unknown event's name becomes a routing-key word (AMQP caps a key at 255 bytes) and is quoted
-# in a reason: a hostile one is cut short.
-_MAX_WORD = 64
-
-
-def _word(name: str) -> str:
-    return base.slug(name[: _MAX_WORD * 4])[:_MAX_WORD].strip("_") or "unknown"
-
-
-def _shorten(text: str) -> str:
-    return text if len(text) <= _MAX_WORD else text[:_MAX_WORD] + "..."
-
 
 def classify(body: bytes, headers: Mapping[str, str]) -> Classification:
     hook = base.decode(_decoder, body)
-    name = _EVENTS.get(_norm(hook.event))
+    name = _EVENTS.get(hook.event)
     if name is None:
-        shown = _shorten(hook.event or "")
-        reason = Reason(base.UNRECOGNISED_EVENT, f"event {shown!r}", "event")
-        return _classification(hook, _word(hook.event or ""), Outcome.PENDING, (reason,))
+        reason = base.unrecognised_event("event", hook.event)
+        return _classification(hook, base.slug(hook.event or ""), Outcome.PENDING, (reason,))
     event = base.slug(name)
     if name in _PROVISIONAL:
         reason = Reason("provisional", f"{name} is provisional: its decision is not a verdict")
@@ -243,7 +211,7 @@ def _verdict(body: Body) -> tuple[Outcome, tuple[Reason, ...]]:
         return Outcome.REFER, unknown
     decisions = {field: decision for field, decision in recognised.items() if decision}
     if not decisions:
-        reason = Reason("no_decision", "no decision in the event: fetch the journey", FINAL)
+        reason = base.missing(FINAL, "no decision in the event: fetch the journey")
         return Outcome.PENDING, (reason,)
     resubmission = _resubmission(decisions)
     if resubmission is not None:
@@ -257,7 +225,7 @@ def _verdict(body: Body) -> tuple[Outcome, tuple[Reason, ...]]:
 
 def _recognised(field: str, value: str) -> tuple[str, Outcome] | None:
     """The decision as IDWise spells it and its outcome, if IDWise documents it for the field."""
-    decision = _DECISIONS.get(_norm(value))
+    decision = _DECISIONS.find(value)
     return decision if decision is not None and decision[0] in _ALLOWED[field] else None
 
 
@@ -317,25 +285,26 @@ def _decision_reasons(body: Body) -> tuple[Reason, ...]:
     reasons = []
     for field, value in raw.items():
         known = _recognised(field, value)
-        reasons.append(Reason(f"{field}:{known[0] if known else value}", None, field))
+        code = base.code(f"{field}:{known[0] if known else value}") or field
+        reasons.append(Reason(code, None, field))
     return tuple(reasons)
 
 
 def _context_reasons(body: Body) -> tuple[Reason, ...]:
     reasons = [
-        Reason(f"{field}:{value.strip()}", None, field)
+        Reason(base.code(f"{field}:{value.strip()}") or field, None, field)
         for field, value in (("action", body.action), ("trigger", body.trigger))
         if value and value.strip()
     ]
     details = body.manual_review_details
-    review_code = (details.reason_code or "").strip() if details is not None else ""
+    review_code = base.code(details.reason_code) if details is not None else None
     if review_code:
         reasons.append(
             Reason(review_code, "manual review reason", "manualReviewDetails.reasonCode")
         )
     for step in body.required_steps or ():
         message = f"step {step.step_id} must be resubmitted" if step.step_id is not None else None
-        code = (step.reason_code or "").strip() or "required_step"
+        code = base.code(step.reason_code) or "required_step"
         reasons.append(Reason(code, message, "requiredSteps"))
     return tuple(reasons)
 
@@ -344,7 +313,7 @@ def _classification(
     hook: Webhook, event: str, outcome: Outcome, reasons: tuple[Reason, ...]
 ) -> Classification:
     body = hook.body
-    event_id = None if body.event_id in (None, "") else str(body.event_id)
+    event_id = base.id_text(body.event_id)
     return Classification(
         event=event,
         outcome=outcome,
