@@ -580,14 +580,22 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "verification-completed--no-identity-status",
         "pending",
         "verification_completed",
-        ("identity_status_missing",),
+        ("missing_value",),
+        "",
+    ),
+    # A blank identityStatus is an absent one.
+    (
+        "sloppy--verification-completed--blank-identity-status",
+        "pending",
+        "verification_completed",
+        ("missing_value",),
         "",
     ),
     (
         "verification-completed--null-identity-status-lagging-status",
         "pending",
         "verification_completed",
-        ("identity_status_missing",),
+        ("missing_value",),
         "",
     ),
     (
@@ -634,7 +642,7 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "verification-updated--no-identity-status",
         "pending",
         "verification_updated",
-        ("identity_status_missing",),
+        ("missing_value",),
         "",
     ),
     (
@@ -929,7 +937,10 @@ def _normalised(value: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "", value.strip().upper())
 
 
-unknown_words = st.text(min_size=0, max_size=20).filter(lambda s: _normalised(s) not in KNOWN)
+# A blank value is an absent one (identityStatus ""), not an unrecognised one.
+unknown_words = st.text(min_size=1, max_size=20).filter(
+    lambda s: bool(s.strip()) and _normalised(s) not in KNOWN
+)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
@@ -1034,3 +1045,42 @@ def test_unrecognised_event_is_pending(name: str, value: str) -> None:
     result = classify(json.dumps(body).encode(), {})
     assert result.outcome is Outcome.PENDING
     assert result.reasons[0].code == "unrecognised_event"
+
+
+# --- decisions on the shared helpers ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["", " ", "\t"])
+def test_a_blank_identity_status_is_absent(value: str) -> None:
+    result = classify(_with("verification-completed--verified", identityStatus=value), {})
+    assert result.outcome is Outcome.PENDING
+    assert [(r.code, r.field) for r in result.reasons] == [("missing_value", "identityStatus")]
+
+
+@pytest.mark.parametrize(
+    ("value", "outcome"),
+    [
+        ("reviewNeeded", Outcome.REFER),
+        ("REVIEW_NEEDED", Outcome.REFER),
+        ("review needed", Outcome.REFER),
+        ("Review-Needed", Outcome.REFER),
+        ("VERIFIED", Outcome.PASS),
+        ("verified!", Outcome.REFER),
+        ("veri.fied", Outcome.REFER),
+        ("rejected?", Outcome.REFER),
+    ],
+)
+def test_identity_status_matching(value: str, outcome: Outcome) -> None:
+    result = classify(_with("verification-completed--verified", identityStatus=value), {})
+    assert result.outcome is outcome
+    if value.strip("!?.") != value or "." in value:
+        assert result.reasons[0].code == "unrecognised_value"
+
+
+def test_step_error_type_punctuation_is_unrecognised() -> None:
+    body = body_of("alteration-detection--completed")
+    body["step"]["error"] = {"type": "Step.Error", "code": "x" * 1000}
+    result = classify(json.dumps(body).encode(), {})
+    assert result.outcome is Outcome.REFER
+    assert result.reasons[0].code == "unrecognised_value"
+    assert all(len(reason.code) <= 64 for reason in result.reasons)

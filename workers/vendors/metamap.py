@@ -13,15 +13,18 @@ Event words emitted (``Classification.event``): ``step_completed``, ``verificati
 ``verification_postponed``, ``verification_expired``, ``verification_signed``, and for an
 unknown ``eventName`` its :func:`base.slug`.
 
+Reason codes: the identityStatus as MetaMap spells it (``verified``, ``reviewNeeded``...), the
+lifecycle event word, the step error's ``code`` and ``reasonCode``; ``missing_value`` when a
+verification_completed or verification_updated carries no identityStatus (absent, null or
+blank: fetch ``resource``), ``unrecognised_value``, ``contradiction``, ``unrecognised_event``.
+
 Subject names: ``verification_id`` (last path segment of ``resource``), ``flow_id``, and
 ``step_id`` on step events. Identity: (verification_id, event word, step id or "", timestamp).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 import msgspec
 
@@ -61,26 +64,7 @@ class Webhook(msgspec.Struct, frozen=True, rename="camel"):
 
 _decoder = base.lenient_decoder(Webhook)
 
-_SEPARATORS = re.compile(r"[^A-Z0-9]+")
-
-
-def _norm(value: str | None) -> str | None:
-    """Case- and separator-blind key: ``reviewNeeded``, ``REVIEW_NEEDED`` -> ``REVIEWNEEDED``.
-
-    Non-ASCII text is kept as it is, so it matches nothing: upper-casing maps a ligature or a
-    long s to ASCII letters and the separator pattern would delete an ``é``; neither may turn a
-    value MetaMap never sends into one of its statuses (rule 1).
-    """
-    if value is not None and not value.isascii():
-        return value
-    upper = base.key(value)
-    return None if upper is None else _SEPARATORS.sub("", upper)
-
-
 STEP_COMPLETED = "step_completed"
-# An unknown eventName becomes a routing-key word (AMQP caps a key at 255 bytes) and is quoted in
-# a reason: a hostile one is cut short.
-_MAX_WORD = 64
 
 # Lifecycle events whose outcome is fixed by the event itself; None means identityStatus decides.
 _LIFECYCLE: Mapping[str, Outcome | None] = {
@@ -92,36 +76,35 @@ _LIFECYCLE: Mapping[str, Outcome | None] = {
     "verification_completed": None,
     "verification_updated": None,
 }
-_EVENT_NAMES: Mapping[str | None, str] = {
-    _norm(name): name for name in (STEP_COMPLETED, *_LIFECYCLE)
-}
+_EVENT_NAMES = base.EnumTable.of(STEP_COMPLETED, *_LIFECYCLE)
 
 # identityStatus -> (canonical spelling, outcome). ``deleted`` (known to MetaMap's SDKs) is left
 # out on purpose: the policy maps no verdict to it, so it is referred under rule 2.
-_IDENTITY_STATUS: Mapping[str | None, tuple[str, Outcome]] = {
-    _norm(name): (name, outcome)
-    for name, outcome in (
-        ("verified", Outcome.PASS),
-        ("rejected", Outcome.FAIL),
-        ("reviewNeeded", Outcome.REFER),
-        ("postponed", Outcome.PENDING),
-        ("pending", Outcome.PENDING),
-        ("running", Outcome.PENDING),
-    )
-}
+_IDENTITY_STATUS = base.EnumTable(
+    {
+        "verified": Outcome.PASS,
+        "rejected": Outcome.FAIL,
+        "reviewNeeded": Outcome.REFER,
+        "postponed": Outcome.PENDING,
+        "pending": Outcome.PENDING,
+        "running": Outcome.PENDING,
+    }
+)
 
 # step.error.type -> outcome of an error of that type (before the refer exceptions).
-_ERROR_TYPES: Mapping[str | None, Outcome] = {
-    "STEPERROR": Outcome.FAIL,
-    "LEGACYERROR": Outcome.FAIL,
-    "SYSTEMERROR": Outcome.SYSTEM_ERROR,
-    "REQUESTREJECTED": Outcome.SYSTEM_ERROR,
-}
+_ERROR_TYPES = base.EnumTable(
+    {
+        "StepError": Outcome.FAIL,
+        "LegacyError": Outcome.FAIL,
+        "SystemError": Outcome.SYSTEM_ERROR,
+        "REQUEST_REJECTED": Outcome.SYSTEM_ERROR,
+    }
+)
 
 
 def classify(body: bytes, headers: Mapping[str, str]) -> Classification:
     hook = base.decode(_decoder, body)
-    event = _EVENT_NAMES.get(_norm(hook.event_name))
+    event = _EVENT_NAMES.get(hook.event_name)
     if event is None:
         return _unrecognised_event(hook)
     if event == STEP_COMPLETED:
@@ -145,12 +128,14 @@ def _step(hook: Webhook) -> Classification:
 
 
 def _step_error(step_id: str, error: StepError) -> tuple[Outcome, tuple[Reason, ...]]:
+    # The whole code decides; only the reason's copy of it is capped.
     code = (error.code or "").strip()
-    vendor = [Reason(code or "step_error", error.message)]
-    reason_code = (error.reason_code or "").strip()
+    vendor = [Reason(base.code(code) or "step_error", error.message)]
+    reason_code = base.code(error.reason_code)
     if reason_code:
-        vendor.append(Reason(reason_code, f"reasonCode of {code}", "step.error.reasonCode"))
-    outcome = _ERROR_TYPES.get(_norm(error.type))
+        message = f"reasonCode of {base.code(code)}"
+        vendor.append(Reason(reason_code, message, "step.error.reasonCode"))
+    outcome = _ERROR_TYPES.get(error.type)
     if outcome is None:
         return Outcome.REFER, (base.unrecognised("step.error.type", error.type), *vendor)
     if outcome is Outcome.FAIL and _asks_for_review(step_id, code):
@@ -177,16 +162,15 @@ def _asks_for_review(step_id: str, code: str | None) -> bool:
 def _lifecycle(hook: Webhook, event: str) -> Classification:
     fixed = _LIFECYCLE[event]
     status = hook.identity_status
-    if status is None:
+    # A blank identityStatus is as good as none, as IDWise's blank decisions are.
+    if status is None or not status.strip():
         if fixed is None:
-            reason = Reason(
-                "identity_status_missing",
-                "no identityStatus: fetch the verification from resource",
-                "identityStatus",
+            reason = base.missing(
+                "identityStatus", "no identityStatus: fetch the verification from resource"
             )
             return _classification(hook, event, Outcome.PENDING, (reason,))
         return _classification(hook, event, fixed, (Reason(event),))
-    known = _IDENTITY_STATUS.get(_norm(status))
+    known = _IDENTITY_STATUS.find(status)
     if known is None:
         return _classification(
             hook, event, Outcome.REFER, (base.unrecognised("identityStatus", status),)
@@ -205,12 +189,11 @@ def _lifecycle(hook: Webhook, event: str) -> Classification:
 
 
 def _unrecognised_event(hook: Webhook) -> Classification:
-    name = hook.event_name
-    shown = name if len(name) <= _MAX_WORD else name[:_MAX_WORD] + "..."
-    reason = Reason(base.UNRECOGNISED_EVENT, f"eventName {shown!r}", "eventName")
-    word = base.slug(name[: _MAX_WORD * 4])[:_MAX_WORD].strip("_") or "unknown"
+    reason = base.unrecognised_event("eventName", hook.event_name)
     step_id = hook.step.id if hook.step is not None else None
-    return _classification(hook, word, Outcome.PENDING, (reason,), step_id=step_id or "")
+    return _classification(
+        hook, base.slug(hook.event_name), Outcome.PENDING, (reason,), step_id=step_id or ""
+    )
 
 
 def _classification(
@@ -233,7 +216,7 @@ def _classification(
             verification_id=verification_id, flow_id=hook.flow_id, step_id=step_id
         ),
         identity=identity,
-        occurred_at=_occurred_at(hook.timestamp),
+        occurred_at=base.timestamp(hook.timestamp),
     )
 
 
@@ -243,14 +226,3 @@ def _verification_id(resource: str | None) -> str | None:
         return None
     path = resource.split("?", 1)[0].split("#", 1)[0].rstrip("/")
     return path.rpartition("/")[2] or None
-
-
-def _occurred_at(timestamp: str | None) -> datetime | None:
-    if not timestamp:
-        return None
-    try:
-        moment = datetime.fromisoformat(timestamp)
-    except ValueError:
-        return None
-    # MetaMap sends UTC with a ``Z``; a zone-less time is read as UTC rather than as local time.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
