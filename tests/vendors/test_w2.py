@@ -75,7 +75,7 @@ CASES = [
         {},
         PENDING,
         "start_onboarding",
-        ("START_ONBOARDING",),
+        ("CREATED",),
         {**dvfc(1), "resource_id": "resource-001", "business_uid": "session-001"},
     ),
     Case("dvfc-status-createad", {}, PENDING, "end_onboarding", ("CREATED",), dvfc(2)),
@@ -184,7 +184,7 @@ CASES = [
         {},
         PENDING,
         "start_onboarding",
-        ("START_ONBOARDING",),
+        ("CREATED",),
         dvfc(33),
     ),
     Case(
@@ -313,6 +313,48 @@ CASES = [
         "case_result_monitoring",
         ("High Risk", "False Positive"),
         {"result_id": "monitoring-result-055"},
+    ),
+    # Pass, Fail and Refer alerts map directly; a dismissed (False Positive) one counts for
+    # nothing; Pass beside Fail is a contradiction.
+    Case(
+        "monitoring-pass",
+        MONITORING,
+        PASS,
+        "case_result_monitoring",
+        ("Pass", "Pass"),
+        {"result_id": "monitoring-result-056", "case_id": "case-056"},
+    ),
+    Case(
+        "monitoring-fail",
+        MONITORING,
+        FAIL,
+        "case_result_monitoring",
+        ("Fail", "False Positive"),
+        {"result_id": "monitoring-result-057", "case_id": "case-057"},
+    ),
+    Case(
+        "monitoring-refer",
+        MONITORING,
+        REFER,
+        "case_result_monitoring",
+        ("Refer", "Pass"),
+        {"result_id": "monitoring-result-058", "case_id": "case-058"},
+    ),
+    Case(
+        "monitoring-pass-and-fail",
+        MONITORING,
+        REFER,
+        "case_result_monitoring",
+        (CONTRADICTION, "Pass", "Fail"),
+        {"result_id": "monitoring-result-059", "case_id": "case-059"},
+    ),
+    Case(
+        "monitoring-sloppy-pass-lower-case",
+        MONITORING,
+        PASS,
+        "case_result_monitoring",
+        ("Pass", "False Positive"),
+        {"result_id": "monitoring-result-060", "case_id": "case-060"},
     ),
     Case(
         "alert-remediation-doc-sample",
@@ -509,9 +551,55 @@ def onboarding(
 )
 def test_onboarding_statuses(status: str | None, outcome: Outcome) -> None:
     assert classify(onboarding(status), {}).outcome is outcome
-    # START_ONBOARDING carries no verdict, whatever the status.
+    # START_ONBOARDING is classified by its status too, but only END_ONBOARDING passes.
     start = classify(onboarding(status, event="START_ONBOARDING"), {})
-    assert (start.outcome, start.event) == (PENDING, "start_onboarding")
+    assert (start.outcome, start.event) == (
+        REFER if outcome is PASS else outcome,
+        "start_onboarding",
+    )
+
+
+def test_a_start_that_reports_success_is_a_contradiction() -> None:
+    result = classify(onboarding("SUCCESS", event="START_ONBOARDING"), {})
+    assert (result.outcome, result.event) == (REFER, "start_onboarding")
+    assert [(r.code, r.field) for r in result.reasons] == [
+        (CONTRADICTION, "dvfcWebResult.notification.eventData.onboardingStatus")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome"),
+    [
+        ("USER_ERROR", FAIL),
+        ("document error", FAIL),
+        ("INTERNAL_ERROR", SYSTEM_ERROR),
+        (None, SYSTEM_ERROR),
+    ],
+)
+def test_a_start_that_ends_in_error_follows_the_error_rules(
+    code: str | None, outcome: Outcome
+) -> None:
+    cause = None if code is None else {"code": code}
+    result = classify(onboarding("ERROR", event="START_ONBOARDING", cause=cause), {})
+    expected = "ERROR" if code is None else code.upper().replace(" ", "_")
+    assert (result.outcome, [r.code for r in result.reasons]) == (outcome, [expected])
+
+
+def test_a_start_that_expired_fails() -> None:
+    result = classify(onboarding("EXPIRED", event="START_ONBOARDING"), {})
+    assert (result.outcome, [r.code for r in result.reasons]) == (FAIL, ["EXPIRED"])
+
+
+@pytest.mark.parametrize("status", [None, "", "  "])
+@pytest.mark.parametrize("event", ["START_ONBOARDING", "END_ONBOARDING"])
+def test_a_missing_status_is_named(event: str, status: str | None) -> None:
+    body = json.loads(onboarding(status, event=event))
+    body["dvfcWebResult"]["onboardingResults"]["status"] = None
+    result = classify(json.dumps(body).encode(), {})
+    assert result.outcome is REFER
+    assert [(r.code, r.field) for r in result.reasons] == [
+        ("missing_value", "dvfcWebResult.notification.eventData.onboardingStatus")
+    ]
 
 
 DETAILS = [
@@ -699,6 +787,32 @@ def test_blank_vendor_codes_are_not_reasons() -> None:
     assert "" not in [reason.code for reason in result.reasons]
 
 
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [
+        ("USER_CANCELLATION", "USER_CANCELLATION"),
+        (" TECH_CONNECTION ", "TECH_CONNECTION"),
+        ("A" * 5000, "A" * 64),
+        # Free text (an agent's note may name the person) is never kept.
+        ("Agent could not confirm the document", None),
+        ("user_cancellation", None),
+        ("CODE WITH SPACES", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_the_idnow_reason_is_kept_only_as_a_code(reason: str | None, message: str | None) -> None:
+    body = json.loads(load("idnow-aborted"))
+    body["identificationprocess"]["reason"] = reason
+    result = classify(json.dumps(body).encode(), {})
+    assert [(r.code, r.message) for r in result.reasons] == [("ABORTED", message)]
+
+
+def test_the_doc_samples_free_text_reason_is_dropped() -> None:
+    result = classify(load("idnow-fraud-suspicion-pending"), {})
+    assert [(r.code, r.message) for r in result.reasons] == [("FRAUD_SUSPICION_PENDING", None)]
+
+
 def test_notification_and_results_that_disagree_are_referred() -> None:
     body = json.loads(onboarding("SUCCESS"))
     body["dvfcWebResult"]["onboardingResults"]["status"] = "EXPIRED"
@@ -879,10 +993,14 @@ def test_no_id_falls_back_to_the_body_hash() -> None:
         (b'{"identificationprocess": ["SUCCESS"]}', {}, "`$.identificationprocess`"),
         (b"[]", BUNDLE, None),
         (b"[]", {"x-w2-topic": "somethingNew"}, None),
-        (b'{"AlertStatus": ["Open"]}', ALERT, "`$.alertstatus`"),
+        # Topic keys match whatever their case; errors name them as the body spells them.
+        (b'{"AlertStatus": ["Open"]}', ALERT, "`$.AlertStatus`"),
         (b'{"alerts": [{"status": 1}]}', MONITORING, "`$.alerts[0].status`"),
+        (b'{"Alerts": [{"Status": 1}]}', MONITORING, "`$.Alerts[0].Status`"),
+        (b'{"Alerts": [{"ok": 1}, {"STATUS": []}]}', MONITORING, "`$.Alerts[1].STATUS`"),
         (b'{"alerts": "none"}', MONITORING, "`$.alerts`"),
-        (b'{"BundleRemediationStatus": {"x": 1}}', BUNDLE, "`$.bundleremediationstatus`"),
+        (b'{"BundleRemediationStatus": {"x": 1}}', BUNDLE, "`$.BundleRemediationStatus`"),
+        (b'{"CaseID": {"x": 1}}', BUNDLE, "`$.CaseID`"),
         (b'{"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", {}, None),
         (b"[" * 100_000 + b"]" * 100_000, MONITORING, None),
     ],

@@ -8,7 +8,20 @@ apart, and the body tells the two DVFC shapes apart:
 - DVFC, IDnow-style (the other published version of the same page):
   ``{identificationprocess{result, reason, ...}, userdata, ...}``; ``userdata`` is never decoded.
 - Topics ``caseResultMonitoring``, ``AlertRemediation`` and ``BundleRemediation``: keys matched
-  case-insensitively, since W2 mixes camelCase and PascalCase between topics.
+  case-insensitively, since W2 mixes camelCase and PascalCase between topics; a decode error
+  names the key as the body spelled it.
+
+Classification (../shared/docs/outcomes.md, with the team's decisions on what it leaves open):
+
+- START_ONBOARDING is classified by its status as END_ONBOARDING is, but only END_ONBOARDING
+  SUCCESS passes: START_ONBOARDING with SUCCESS is a contradiction (``refer``). A status that is
+  absent or blank is ``refer`` with ``missing_value``.
+- ``identificationprocess.reason`` is kept, as the result reason's message, only when it is a
+  code (``USER_CANCELLATION``): free text may name the person.
+- ``caseResultMonitoring``: each alert's status maps as the other topics' do (Pass, Fail and
+  Refer directly; Open and the risk ratings High/Medium/Low Risk to ``refer``); a False Positive
+  alert counts for nothing (``pending`` when it is all there is). The result is ``refer`` if any
+  alert refers or is unrecognised, or if Pass and Fail alerts meet (``contradiction``).
 
 Event words: ``start_onboarding``, ``end_onboarding``, ``identification_process``,
 ``case_result_monitoring``, ``alert_remediation``, ``bundle_remediation``; for a DVFC event or a
@@ -24,19 +37,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import TypeAlias, TypeVar
 
 import msgspec
 
 from shared.outcome import Outcome, Reason
 from workers.vendors import base
-from workers.vendors.base import Classification, Undecodable
+from workers.vendors.base import Classification, Id, Undecodable
 
 T = TypeVar("T")
 
-# W2 sends ids as strings in its samples, but AlertId as a number: accept both.
-Id: TypeAlias = str | int
+# W2 sends ids as strings in its samples, but AlertId as a number: both are accepted.
 # withQualityIssues is the string "true" in W2's own sample; a bool elsewhere.
 Flag: TypeAlias = bool | int | str
 
@@ -162,31 +173,15 @@ _F_ANALYSIS_QUALITY = (
 )
 _F_IDENT_RESULT = "identificationprocess.result"
 
-_NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-# An undocumented topic or event name becomes a routing-key word; keep a hostile one short.
-_MAX_WORD = 64
-
-
-def _compact(value: str | None) -> str | None:
-    """Match enum values ignoring case and separators: "High Risk", "HighRisk", "HIGH_RISK".
-
-    Non-ASCII text is kept as it is, so it matches nothing: upper-casing maps a long s (U+017F)
-    to ``S`` and the separator pattern would delete an ``é``; neither may make a verdict of a
-    value W2 never sends (rule 1).
-    """
-    if value is not None and not value.isascii():
-        return value
-    upper = base.key(value)
-    return None if upper is None else _NON_ALNUM.sub("", upper)
-
-
-def _table(entries: Mapping[str, T]) -> dict[str, T]:
-    return {_NON_ALNUM.sub("", name.upper()): value for name, value in entries.items()}
 
 
 def _word(name: str) -> str:
-    return base.slug(_CAMEL.sub("_", name))[:_MAX_WORD].strip("_") or "unknown"
+    """An undocumented topic or event name as a routing-key word: ``brandNew`` -> ``brand_new``."""
+    return base.slug(_CAMEL.sub("_", name))
+
+
+_FLAGS = base.EnumTable({"true": True, "1": True, "false": False, "0": False})
 
 
 def _flag(value: Flag) -> bool | None:
@@ -195,30 +190,17 @@ def _flag(value: Flag) -> bool | None:
         return value
     if isinstance(value, int):
         return {0: False, 1: True}.get(value)
-    return {"TRUE": True, "1": True, "FALSE": False, "0": False}.get(_compact(value) or "")
-
-
-def _when(value: str | None) -> datetime | None:
-    """The vendor's event time; naive times are taken as UTC, .NET's DateTime.MinValue as unset."""
-    if not value:
-        return None
-    try:
-        parsed = msgspec.convert(value, datetime)
-    except msgspec.ValidationError:
-        return None
-    if parsed.year <= 1:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return _FLAGS.get(value)
 
 
 def _text(value: Id | None) -> str:
-    return "" if value is None else str(value)
+    return base.id_text(value) or ""
 
 
 # --- DVFC onboarding -------------------------------------------------------------------------
 
 # CREATEAD is W2's own spelling in its documentation.
-_STATUSES = _table(
+_STATUSES = base.EnumTable(
     {
         "CREATEAD": "CREATED",
         "CREATED": "CREATED",
@@ -241,18 +223,19 @@ _CAUSE_OUTCOMES = {
     "INTERNAL_ERROR": Outcome.SYSTEM_ERROR,
     "NETWORK_ERROR": Outcome.SYSTEM_ERROR,
 }
-# errorCause.code as W2 documents it, found by its compacted form.
-_CAUSES = _table({name: name for name in _CAUSE_OUTCOMES})
-_RESULT_STATUSES = _table({"SUCCESS": "SUCCESS", "ERROR": "ERROR"})
-_EVENTS = _table({"START_ONBOARDING": "start_onboarding", "END_ONBOARDING": "end_onboarding"})
+# errorCause.code as W2 documents it, however W2 spelled it.
+_CAUSES = base.EnumTable.of(*_CAUSE_OUTCOMES)
+_RESULT_STATUSES = base.EnumTable.of("SUCCESS", "ERROR")
+START_ONBOARDING = "start_onboarding"
+END_ONBOARDING = "end_onboarding"
+_EVENTS = base.EnumTable({"START_ONBOARDING": START_ONBOARDING, "END_ONBOARDING": END_ONBOARDING})
 
 Verdict: TypeAlias = tuple[Outcome, list[Reason]]
 
 
 def _status(raw: str | None) -> str | None:
-    """The canonical onboarding status, the compacted raw value if unknown, None if absent."""
-    compact = _compact(raw)
-    return None if compact is None else _STATUSES.get(compact, compact)
+    """The canonical onboarding status, the raw value if unknown, None if absent."""
+    return _STATUSES.get(raw) or base.key(raw)
 
 
 def _cause(cause: ErrorCause | None) -> ErrorCause | None:
@@ -263,25 +246,29 @@ def _cause(cause: ErrorCause | None) -> ErrorCause | None:
 
 
 def _cause_reason(cause: ErrorCause) -> Reason:
-    name = _CAUSES.get(_compact(cause.code) or "")
-    return Reason(name or (cause.code or "").strip() or "ERROR", cause.details)
+    return Reason(_CAUSES.get(cause.code) or base.code(cause.code) or "ERROR", cause.details)
 
 
 def _conflicts(data: EventData, results: OnboardingResults) -> list[Reason]:
     """Rule 2: the notification and the results must tell the same story."""
     told, found = data.onboarding_status, results.status
     if told is not None and found is not None and _status(told) != _status(found):
-        message = f"notification says {told!r} but onboardingResults says {found!r}"
+        message = (
+            f"notification says {base.quoted(told)} but onboardingResults says {base.quoted(found)}"
+        )
         return [Reason(base.CONTRADICTION, message, _F_RESULTS_STATUS)]
     inner = results.result.status if results.result is not None else None
     if inner is None:
         return []
-    inner_status = _RESULT_STATUSES.get(_compact(inner) or "")
+    inner_status = _RESULT_STATUSES.get(inner)
     if inner_status is None:
         return [base.unrecognised(_F_RESULT_STATUS, inner)]
     overall = _status(told if told is not None else found)
     if overall in _RESULT_STATUSES and overall != inner_status:
-        message = f"onboarding status is {overall!r} but the result status is {inner!r}"
+        message = (
+            f"onboarding status is {base.quoted(overall)} but the result status is "
+            f"{base.quoted(inner)}"
+        )
         return [Reason(base.CONTRADICTION, message, _F_RESULT_STATUS)]
     return []
 
@@ -319,7 +306,7 @@ def _error(results: OnboardingResults) -> Verdict:
     cause = _cause(results.error_cause)
     if cause is None:
         return Outcome.SYSTEM_ERROR, [Reason("ERROR", "the onboarding ended in ERROR, no cause")]
-    name = _CAUSES.get(_compact(cause.code) or "")
+    name = _CAUSES.get(cause.code)
     if name is None:
         return Outcome.REFER, [base.unrecognised(_F_CODE, cause.code), _cause_reason(cause)]
     return _CAUSE_OUTCOMES[name], [_cause_reason(cause)]
@@ -330,12 +317,19 @@ def _cause_reasons(results: OnboardingResults) -> list[Reason]:
     return [] if cause is None else [_cause_reason(cause)]
 
 
-def _end(data: EventData, results: OnboardingResults) -> Verdict:
+def _onboarding(data: EventData, results: OnboardingResults, *, ended: bool) -> Verdict:
+    """START_ONBOARDING and END_ONBOARDING by their status; only an ended one may pass."""
     conflicts = _conflicts(data, results)
     if conflicts:
         return Outcome.REFER, conflicts + _cause_reasons(results)
     raw = data.onboarding_status if data.onboarding_status is not None else results.status
+    if not (raw or "").strip():
+        return Outcome.REFER, [base.missing(_F_STATUS, "no onboardingStatus in the event")]
     status = _status(raw)
+    if status == "SUCCESS" and not ended:
+        message = "START_ONBOARDING with status SUCCESS: only END_ONBOARDING completes one"
+        clash = Reason(base.CONTRADICTION, message, _F_STATUS)
+        return Outcome.REFER, [clash, *_cause_reasons(results)]
     if status == "SUCCESS":
         return _success(data, results)
     if status == "ERROR":
@@ -345,7 +339,7 @@ def _end(data: EventData, results: OnboardingResults) -> Verdict:
         return Outcome.FAIL, [Reason("EXPIRED", message), *_cause_reasons(results)]
     if status in _PROGRESS:
         return Outcome.PENDING, [Reason(status, _PROGRESS[status])]
-    field = _F_STATUS if data.onboarding_status is not None or raw is None else _F_RESULTS_STATUS
+    field = _F_STATUS if data.onboarding_status is not None else _F_RESULTS_STATUS
     return Outcome.REFER, [base.unrecognised(field, raw)]
 
 
@@ -354,15 +348,12 @@ def _classify_dvfc(body: DvfcBody, dvfc: DvfcWebResult) -> Classification:
     data = notification.event_data or EventData()
     results = dvfc.onboarding_results or OnboardingResults()
     event = notification.event
-    word = _EVENTS.get(_compact(event) or "")
-    if word == "end_onboarding":
-        outcome, reasons = _end(data, results)
-    elif word == "start_onboarding":
-        outcome, reasons = Outcome.PENDING, [Reason("START_ONBOARDING", "the onboarding started")]
-    else:
+    word = _EVENTS.get(event)
+    if word is None:
         word = _word(event or "")
-        message = f"DVFC event {event!r} is not one the adapter knows"
-        outcome, reasons = Outcome.PENDING, [Reason(base.UNRECOGNISED_EVENT, message, _F_EVENT)]
+        outcome, reasons = Outcome.PENDING, [base.unrecognised_event(_F_EVENT, event)]
+    else:
+        outcome, reasons = _onboarding(data, results, ended=word == END_ONBOARDING)
     status = data.onboarding_status if data.onboarding_status is not None else results.status
     return Classification(
         event=word,
@@ -382,13 +373,13 @@ def _classify_dvfc(body: DvfcBody, dvfc: DvfcWebResult) -> Classification:
         identity=None
         if body.id is None
         else (str(body.id), base.key(event) or "", base.key(status) or ""),
-        occurred_at=_when(notification.event_date),
+        occurred_at=base.timestamp(notification.event_date),
     )
 
 
 # --- DVFC, IDnow-style -----------------------------------------------------------------------
 
-_IDENT_RESULTS = _table(
+_IDENT_RESULTS = base.EnumTable(
     {
         "SUCCESS": Outcome.PASS,
         "FRAUD_SUSPICION_CONFIRMED": Outcome.FAIL,
@@ -401,11 +392,18 @@ _IDENT_RESULTS = _table(
 )
 
 
+# IDnow's reason is a code (USER_CANCELLATION, TECH_CONNECTION) or an agent's free text, which
+# may name the person: only a code is kept.
+_REASON_CODE = re.compile(r"[A-Z0-9_]+")
+
+
 def _classify_identification(body: DvfcBody, process: IdentificationProcess) -> Classification:
     result = process.result
-    outcome = _IDENT_RESULTS.get(_compact(result) or "")
-    code = base.key(result)
-    vendor = Reason(code, process.reason) if code else None
+    outcome = _IDENT_RESULTS.get(result)
+    code = base.code(base.key(result))
+    reason = (process.reason or "").strip()
+    message = base.code(reason) if _REASON_CODE.fullmatch(reason) else None
+    vendor = Reason(code, message) if code else None
     if outcome is None:
         reasons = [base.unrecognised(_F_IDENT_RESULT, result)] + ([vendor] if vendor else [])
         outcome = Outcome.REFER
@@ -434,17 +432,18 @@ def _classify_identification(body: DvfcBody, process: IdentificationProcess) -> 
             base.key(result) or "",
             process.identificationtime or "",
         ),
-        occurred_at=_when(process.identificationtime),
+        occurred_at=base.timestamp(process.identificationtime),
     )
 
 
 # --- x-w2-topic notifications ----------------------------------------------------------------
 
-_ALERT_STATUSES = _table(
+# Pass, Fail and Refer map directly (outcomes.md); an open alert asks for review. Recognised
+# statuses are reported in one spelling, whatever case W2 sent, so a consumer can match them.
+_VERDICTS = {"Pass": Outcome.PASS, "Fail": Outcome.FAIL, "Refer": Outcome.REFER}
+_ALERT_STATUSES = base.EnumTable(
     {
-        "Pass": Outcome.PASS,
-        "Fail": Outcome.FAIL,
-        "Refer": Outcome.REFER,
+        **_VERDICTS,
         "Open": Outcome.REFER,
         # A risk rating is a reviewer's view of one alert, not a verdict on the person.
         "High Risk": Outcome.REFER,
@@ -454,22 +453,7 @@ _ALERT_STATUSES = _table(
         "False Positive": Outcome.PENDING,
     }
 )
-_BUNDLE_STATUSES = _table({"Pass": Outcome.PASS, "Fail": Outcome.FAIL, "Refer": Outcome.REFER})
-# A recognised status is reported in one spelling, whatever case or separators W2 sent it in, so
-# a consumer can match the reason code.
-_STATUS_NAMES = _table(
-    {
-        name: name
-        for name in (
-            *("Pass", "Fail", "Refer", "Open"),
-            *("High Risk", "Medium Risk", "Low Risk", "False Positive"),
-        )
-    }
-)
-
-
-def _status_name(status: str | None) -> str:
-    return _STATUS_NAMES.get(_compact(status) or "", status or "")
+_BUNDLE_STATUSES = base.EnumTable(_VERDICTS)
 
 
 def _identity(
@@ -481,22 +465,36 @@ def _identity(
     return (word, _text(owner), _text(item), base.key(status) or "", timestamp or "")
 
 
+def _alerts_outcome(outcomes: set[Outcome]) -> tuple[Outcome, list[Reason]]:
+    """One outcome for a monitoring result's alerts: dismissed ones count for nothing."""
+    verdicts = outcomes - {Outcome.PENDING}
+    if not verdicts:
+        return Outcome.PENDING, []
+    if Outcome.REFER in verdicts:
+        return Outcome.REFER, []
+    if len(verdicts) > 1:
+        clash = Reason(base.CONTRADICTION, "alerts both Pass and Fail", "alerts")
+        return Outcome.REFER, [clash]
+    return verdicts.pop(), []
+
+
 def _monitoring(fields: dict[str, object], word: str) -> Classification:
     body = _convert(fields, CaseResultMonitoring)
     alerts = [alert for alert in body.alerts or [] if alert is not None]
     reasons: list[Reason] = []
-    outcome = Outcome.PENDING
+    outcomes: set[Outcome] = set()
     for index, alert in enumerate(alerts):
-        verdict = _ALERT_STATUSES.get(_compact(alert.status) or "")
-        if verdict is None:
+        known = _ALERT_STATUSES.find(alert.status)
+        if known is None:
             reasons.append(base.unrecognised(f"alerts[{index}].status", alert.status))
-            outcome = Outcome.REFER
+            outcomes.add(Outcome.REFER)
             continue
         where = ", ".join(filter(None, (alert.service_name, alert.source)))
         message = f"alert {_text(alert.alert_id)} ({where})" if where else None
-        reasons.append(Reason(_status_name(alert.status), message))
-        if verdict is not Outcome.PENDING:
-            outcome = Outcome.REFER
+        reasons.append(Reason(known[0], message))
+        outcomes.add(known[1])
+    outcome, clash = _alerts_outcome(outcomes)
+    reasons = clash + reasons
     if not alerts:
         count = body.number_of_alerts or 0
         if count > 0:
@@ -510,19 +508,18 @@ def _monitoring(fields: dict[str, object], word: str) -> Classification:
         reasons=tuple(reasons),
         subject=base.subject(result_id=body.id, case_id=body.case_id),
         identity=None if body.id is None else (word, str(body.id)),
-        occurred_at=_when(body.result_date),
+        occurred_at=base.timestamp(body.result_date),
     )
 
 
 def _alert_remediation(fields: dict[str, object], word: str) -> Classification:
     body = _convert(fields, AlertRemediation)
     status = body.alert_status if body.alert_status is not None else body.status
-    outcome = _ALERT_STATUSES.get(_compact(status) or "")
-    if outcome is None:
-        reasons = [base.unrecognised("AlertStatus", status)]
-        outcome = Outcome.REFER
+    known = _ALERT_STATUSES.find(status)
+    if known is None:
+        outcome, reasons = Outcome.REFER, [base.unrecognised("AlertStatus", status)]
     else:
-        name = _status_name(status)
+        name, outcome = known
         reasons = [Reason(name, f"alert {_text(body.alert_id)} remediated to {name}")]
     # Comments and User are left out: free text and a reviewer's email.
     return Classification(
@@ -537,7 +534,7 @@ def _alert_remediation(fields: dict[str, object], word: str) -> Classification:
             status,
             body.timestamp,
         ),
-        occurred_at=_when(body.timestamp),
+        occurred_at=base.timestamp(body.timestamp),
     )
 
 
@@ -547,12 +544,12 @@ def _bundle_remediation(fields: dict[str, object], word: str) -> Classification:
         (s for s in (body.bundle_remediation_status, body.bundle_status, body.status) if s),
         None,
     )
-    outcome = _BUNDLE_STATUSES.get(_compact(status) or "")
-    if outcome is None:
-        reasons = [base.unrecognised("BundleRemediationStatus", status)]
-        outcome = Outcome.REFER
+    known = _BUNDLE_STATUSES.find(status)
+    if known is None:
+        outcome, reasons = Outcome.REFER, [base.unrecognised("BundleRemediationStatus", status)]
     else:
-        reasons = [Reason(_status_name(status), "bundle remediated by a reviewer")]
+        name, outcome = known
+        reasons = [Reason(name, "bundle remediated by a reviewer")]
     return Classification(
         event="bundle_remediation",
         outcome=outcome,
@@ -569,30 +566,28 @@ def _bundle_remediation(fields: dict[str, object], word: str) -> Classification:
             status,
             body.timestamp,
         ),
-        occurred_at=_when(body.timestamp),
+        occurred_at=base.timestamp(body.timestamp),
     )
 
 
 def _unknown_topic(fields: dict[str, object], topic: str) -> Classification:
-    ids = {name: fields.get(name) for name in ("id", "caseid")}
+    lowered = {name.lower(): value for name, value in fields.items()}
     usable = {
         name: value
-        for name, value in ids.items()
-        if isinstance(value, str | int) and not isinstance(value, bool)
+        for name in ("id", "caseid")
+        if isinstance(value := lowered.get(name), str | int) and not isinstance(value, bool)
     }
-    shown = topic if len(topic) <= _MAX_WORD else topic[:_MAX_WORD] + "..."
-    message = f"x-w2-topic {shown!r} is not a topic the adapter knows"
     return Classification(
         event=_word(topic),
         outcome=Outcome.PENDING,
-        reasons=(Reason(base.UNRECOGNISED_EVENT, message, "x-w2-topic"),),
+        reasons=(base.unrecognised_event("x-w2-topic", topic),),
         subject=base.subject(result_id=usable.get("id"), case_id=usable.get("caseid")),
     )
 
 
 TopicClassifier: TypeAlias = Callable[[dict[str, object], str], Classification]
 
-_TOPICS: dict[str, tuple[str, TopicClassifier]] = _table(
+_TOPICS = base.EnumTable(
     {
         "caseResultMonitoring": ("case_result_monitoring", _monitoring),
         "AlertRemediation": ("alert_remediation", _alert_remediation),
@@ -600,11 +595,11 @@ _TOPICS: dict[str, tuple[str, TopicClassifier]] = _table(
     }
 )
 # Topics whose bodies are the DVFC shapes, told apart by their own keys.
-_DVFC_TOPICS = _table({"DVFCWeb": True, "DVFC": True})
+_DVFC_TOPICS = base.EnumTable({"DVFCWeb": True, "DVFC": True})
 _DVFC_KEYS = ("dvfcwebresult", "identificationprocess")
 
 
-def _lower_keys(value: object, depth: int = 2) -> object:
+def _lower_keys(value: object, depth: int = 3) -> object:
     """Keys in lower case, so CaseId, caseId and caseid match; topic bodies are shallow."""
     if depth == 0:
         return value
@@ -615,29 +610,46 @@ def _lower_keys(value: object, depth: int = 2) -> object:
     return value
 
 
-def _decode_topic(body: bytes) -> dict[str, object]:
-    fields = base.decode(_OBJECT_DECODER, body)
-    return {name.lower(): _lower_keys(value) for name, value in fields.items()}
+_AT = re.compile(r"`(\$[^`]*)`$")
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
+
+
+def _body_path(fields: object, path: str) -> str:
+    """``$.alerts[0].status`` as the body spells it (``$.Alerts[0].Status``)."""
+    shown, node = "$", fields
+    for match in _STEP.finditer(path):
+        name, index = match.groups()
+        if index is not None:
+            shown += f"[{index}]"
+            node = node[int(index)] if isinstance(node, list) and int(index) < len(node) else None
+            continue
+        spelled = name
+        if isinstance(node, dict):
+            spelled = next((key for key in node if key.lower() == name), name)
+            node = node.get(spelled)
+        shown += f".{spelled}"
+    return shown
 
 
 def _convert(fields: dict[str, object], type_: type[T]) -> T:
+    """A topic body as ``type_``, its keys matched whatever their case."""
     try:
-        return msgspec.convert(fields, type_, strict=False)
+        return msgspec.convert(_lower_keys(fields), type_, strict=False)
     except msgspec.ValidationError as exc:
-        raise Undecodable(str(exc)) from exc
+        message = _AT.sub(lambda at: f"`{_body_path(fields, at.group(1))}`", str(exc))
+        raise Undecodable(message) from exc
 
 
 def classify(body: bytes, headers: Mapping[str, str]) -> Classification:
     topic = (headers.get("x-w2-topic") or "").strip()
-    topic_key = _compact(topic) or ""
-    if topic and topic_key not in _DVFC_TOPICS:
-        fields = _decode_topic(body)
-        known = _TOPICS.get(topic_key)
+    if topic and topic not in _DVFC_TOPICS:
+        fields = base.decode(_OBJECT_DECODER, body)
+        known = _TOPICS.get(topic)
         if known is not None:
             word, classifier = known
             return classifier(fields, word)
         # A DVFC body under a topic name the docs do not give is still a DVFC body.
-        if not any(key in fields for key in _DVFC_KEYS):
+        if not any(name.lower() in _DVFC_KEYS for name in fields):
             return _unknown_topic(fields, topic)
     dvfc = base.decode(_DVFC_DECODER, body)
     if dvfc.dvfc_web_result is not None:
