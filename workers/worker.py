@@ -74,10 +74,11 @@ class Worker:
 
     async def stop(self, drain_timeout: float | None = None) -> None:
         """Stop taking messages, finish those in flight, leave the rest unacked to the broker."""
-        for queue, tag in self._consumers:
-            # If the channel is gone already, nothing more will be delivered anyway.
+        # If the channel is gone (the broker is unreachable) nothing is delivered anyway.
+        if self._channel is not None and not self._channel.is_closed:
+            cancels = asyncio.gather(*(queue.cancel(tag) for queue, tag in self._consumers))
             with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError, TimeoutError):
-                await asyncio.wait_for(queue.cancel(tag), _CLOSE_TIMEOUT)
+                await asyncio.wait_for(cancels, _CLOSE_TIMEOUT)
         self._consumers.clear()
         timeout = self.settings.drain_timeout if drain_timeout is None else drain_timeout
         try:

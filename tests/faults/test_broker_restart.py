@@ -75,6 +75,9 @@ async def test_broker_restart_while_posting_loses_no_accepted_webhook(
     env = environment(config)
     base = f"http://127.0.0.1:{env['VERDICT_HTTP_PORT']}"
     run = await started(env, tmp_path / "run.log", "run")
+    # A worker of its own, to be stopped while the broker is down.
+    worker = await started(env, tmp_path / "worker.log", "worker")
+    worker_base = f"http://127.0.0.1:{env['VERDICT_WORKER_HTTP_PORT']}"
     try:
         async with aiohttp.ClientSession() as session:
             poster = Poster(session, base)
@@ -89,6 +92,9 @@ async def test_broker_restart_while_posting_loses_no_accepted_webhook(
 
             await wait_until(refusing, what="503s while the broker is down")
             assert await readiness(session, base) == 503
+            assert await readiness(session, worker_base) == 503
+            # A worker stopped now does not wait for the broker to come back.
+            assert finish(worker, timeout=10) == 0
 
             await asyncio.to_thread(broker_control.start)
 
@@ -103,6 +109,7 @@ async def test_broker_restart_while_posting_loses_no_accepted_webhook(
         # The worker reconnected by itself too: every accepted webhook comes out.
         await Ledger(channel, topology).wait_for(poster.accepted, timeout=90)
     finally:
+        finish(worker)
         assert finish(run) == 0
     log = (tmp_path / "run.log").read_text()
     assert '"event": "broker_connection_lost"' in log
