@@ -38,6 +38,13 @@ def broker_control() -> Iterator[BrokerControl]:
     """Stops and starts the broker; always leaves it running."""
     if not FAULTS_ENABLED:
         pytest.skip(FAULTS_SKIPPED)
+    if not os.environ.get("VERDICT_TEST_AMQP_URL"):
+        # The broker is testcontainers' then, which rabbitmqctl here does not reach.
+        pytest.fail(
+            "VERDICT_TEST_FAULTS=1 needs VERDICT_TEST_AMQP_URL: the tests stop and start that "
+            "broker with rabbitmqctl (VERDICT_TEST_RABBITMQ_NODE names its node)",
+            pytrace=False,
+        )
     control = BrokerControl(os.environ.get("VERDICT_TEST_RABBITMQ_NODE"))
     try:
         yield control
