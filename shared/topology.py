@@ -16,8 +16,19 @@ from shared.outcome import Outcome
 # dead-letters the message itself: a poison message cannot block its queue.
 DELIVERY_LIMIT = 5
 
-# Transient failures wait in TTL queues, one per delay, then go back to their vendor's queue.
+# Transient failures wait in TTL queues (quorum, like every queue here: replicated on a cluster),
+# one per vendor and delay, then go back to their vendor's queue.
 RETRY_DELAYS_SECONDS: tuple[float, ...] = (1, 10, 60, 300)
+
+
+# A quorum queue dead-letters at most once unless told otherwise: a message it expires (retry
+# queues) or gives up on (delivery limit) could vanish if the target did not take it right then.
+# At-least-once keeps it until the target confirms; RabbitMQ requires reject-publish with it.
+_AT_LEAST_ONCE_DEAD_LETTERING = {
+    "x-queue-type": "quorum",
+    "x-dead-letter-strategy": "at-least-once",
+    "x-overflow": "reject-publish",
+}
 
 
 class Topology:
@@ -83,7 +94,7 @@ class Topology:
                 self.inbound_queue(vendor),
                 durable=True,
                 arguments={
-                    "x-queue-type": "quorum",
+                    **_AT_LEAST_ONCE_DEAD_LETTERING,
                     "x-delivery-limit": DELIVERY_LIMIT,
                     "x-dead-letter-exchange": self.dead_exchange,
                 },
@@ -95,6 +106,7 @@ class Topology:
                     self.retry_queue(vendor, delay),
                     durable=True,
                     arguments={
+                        **_AT_LEAST_ONCE_DEAD_LETTERING,
                         "x-message-ttl": round(delay * 1000),
                         "x-dead-letter-exchange": self.inbound_exchange,
                         "x-dead-letter-routing-key": vendor,

@@ -4,10 +4,12 @@ otherwise one started with testcontainers (needs Docker). With neither, they fai
 from __future__ import annotations
 
 import os
+import subprocess
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import aio_pika
+import msgspec
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
@@ -23,11 +25,24 @@ NO_BROKER = (
 )
 
 
+class TestBroker(msgspec.Struct, frozen=True):
+    """The RabbitMQ the tests use, and how to run ``rabbitmqctl`` against it (fault tests)."""
+
+    url: str
+    rabbitmqctl: Callable[..., None]
+
+
+def _local_rabbitmqctl(*args: str) -> None:
+    node = os.environ.get("VERDICT_TEST_RABBITMQ_NODE")
+    command = ["rabbitmqctl", *(("-n", node) if node else ()), *args]
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+
 @pytest.fixture(scope="session")
-def amqp_url() -> Iterator[str]:
+def rabbitmq() -> Iterator[TestBroker]:
     url = os.environ.get("VERDICT_TEST_AMQP_URL")
     if url:
-        yield url
+        yield TestBroker(url, _local_rabbitmqctl)
         return
     try:
         from testcontainers.rabbitmq import RabbitMqContainer
@@ -36,14 +51,27 @@ def amqp_url() -> Iterator[str]:
         container.start()
     except Exception as exc:
         pytest.fail(f"{NO_BROKER} (testcontainers: {type(exc).__name__}: {exc})", pytrace=False)
+
+    def container_rabbitmqctl(*args: str) -> None:
+        # Inside the container, so its ports (and so the URL) survive a stop_app/start_app.
+        result = container.exec(["rabbitmqctl", *args])
+        if result.exit_code != 0:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed in the container")
+
     try:
         params = container.get_connection_params()
-        yield (
+        yield TestBroker(
             f"amqp://{params.credentials.username}:{params.credentials.password}"
-            f"@{params.host}:{params.port}/"
+            f"@{params.host}:{params.port}/",
+            container_rabbitmqctl,
         )
     finally:
         container.stop()
+
+
+@pytest.fixture(scope="session")
+def amqp_url(rabbitmq: TestBroker) -> str:
+    return rabbitmq.url
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ async def take(
 
 async def depth(channel: AbstractChannel, queue_name: str) -> int:
     """Messages ready on a queue (a passive declare; does not consume)."""
-    queue = await channel.declare_queue(queue_name, passive=True)
-    count = queue.declaration_result.message_count
-    return int(count or 0)
+    # Straight to the AMQP channel: aio-pika's robust channel caches a queue's first declare.
+    underlay = await channel.get_underlay_channel()
+    declared = await underlay.queue_declare(queue_name, passive=True)
+    return int(declared.message_count or 0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -11,6 +10,7 @@ from aio_pika.abc import AbstractChannel
 from shared.broker import Broker
 from shared.settings import Settings
 from shared.topology import Topology
+from tests.conftest import TestBroker
 from tests.faults.support import FAULTS_ENABLED, FAULTS_SKIPPED, BrokerControl
 
 # Production waits 1 s, 10 s, 60 s, 300 s; the same path with delays a test can wait for.
@@ -34,18 +34,11 @@ async def broker(
 
 
 @pytest.fixture
-def broker_control() -> Iterator[BrokerControl]:
+def broker_control(rabbitmq: TestBroker) -> Iterator[BrokerControl]:
     """Stops and starts the broker; always leaves it running."""
     if not FAULTS_ENABLED:
         pytest.skip(FAULTS_SKIPPED)
-    if not os.environ.get("VERDICT_TEST_AMQP_URL"):
-        # The broker is testcontainers' then, which rabbitmqctl here does not reach.
-        pytest.fail(
-            "VERDICT_TEST_FAULTS=1 needs VERDICT_TEST_AMQP_URL: the tests stop and start that "
-            "broker with rabbitmqctl (VERDICT_TEST_RABBITMQ_NODE names its node)",
-            pytrace=False,
-        )
-    control = BrokerControl(os.environ.get("VERDICT_TEST_RABBITMQ_NODE"))
+    control = BrokerControl(rabbitmq.rabbitmqctl)
     try:
         yield control
     finally:

@@ -261,14 +261,11 @@ async def started(env: Mapping[str, str], log: Path, command: str) -> subprocess
 
 
 class BrokerControl:
-    """Stops and starts the RabbitMQ the tests use (``rabbitmqctl -n NODE stop_app``)."""
+    """Stops and starts the RabbitMQ the tests use: ``rabbitmqctl stop_app`` / ``start_app``,
+    on this machine's node (``VERDICT_TEST_RABBITMQ_NODE``) or inside testcontainers' one."""
 
-    def __init__(self, node: str | None) -> None:
-        self.node = node
-
-    def _ctl(self, *args: str) -> None:
-        node = ("-n", self.node) if self.node else ()
-        subprocess.run(["rabbitmqctl", *node, *args], check=True, capture_output=True, timeout=120)
+    def __init__(self, rabbitmqctl: Callable[..., None]) -> None:
+        self._ctl = rabbitmqctl
 
     def stop(self) -> None:
         self._ctl("stop_app")
