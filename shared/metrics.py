@@ -94,8 +94,8 @@ RETRIES = Counter(
 )
 DEAD_LETTERS = Counter(
     "verdict_worker_dead_letters",
-    "Messages the worker dead-lettered, by failure kind (permanent, transient). Poison messages "
-    "are dead-lettered by the broker's delivery limit and counted in the dead-letter queue.",
+    "Messages the worker dead-lettered, by failure kind (permanent, transient, poison). Poison "
+    "that kills the worker is dead-lettered by the broker's delivery limit and not counted here.",
     ["vendor", "kind"],
     registry=REGISTRY,
 )

@@ -49,7 +49,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     prefetch: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 32
     # The worker's own small HTTP port for /healthz, /readyz and /metrics.
     worker_http_port: Port = 8081
-    # How long a stopping worker waits for the messages in flight before leaving them unacked.
+    # How long a stopping process waits for its work in flight: the ingress for requests being
+    # answered, the worker for messages being handled (the rest stay unacked for redelivery).
     drain_timeout: Positive = 20.0
     log_level: LogLevel = "info"
     # Seconds a client may take to send a webhook's body before it is cut off with a 408.
