@@ -34,7 +34,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each timed run")
     parser.add_argument("--connections", type=int, default=64, help="HTTP connections = in flight")
-    parser.add_argument("--backlog", type=int, default=10000, help="messages the worker drains")
+    parser.add_argument("--backlog", type=int, default=20000, help="messages the worker drains")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved rounds of the throughput runs (median)"
+    )
     parser.add_argument(
         "--max-in-flight",
         type=int,
@@ -94,6 +97,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         backlog=args.backlog,
         memory_seconds=args.soak or args.seconds,
         out_dir=out_dir,
+        rounds=args.rounds,
         only=frozenset(args.only or ()),
     )
     settings = bench_settings(options, args.max_in_flight or _default_max_in_flight())
@@ -108,6 +112,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "seconds": options.seconds,
             "connections": options.connections,
             "backlog": options.backlog,
+            "rounds": options.rounds,
             "memory_seconds": options.memory_seconds,
             "max_in_flight": settings.max_in_flight,
             "prefetch": settings.prefetch,

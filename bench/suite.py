@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import bodies
-from bench.broker import BenchBroker, OutcomeLatency, drain_rate
+from bench.broker import BenchBroker, OutcomeLatency, Settled, drain_rate
 from bench.load import LoadResult, run_wrk
 from bench.procs import Memory, Process, free_port, python_module, verdict
 from shared.settings import DEFAULT_VENDORS, Settings
@@ -34,6 +34,7 @@ class Options:
     backlog: int
     memory_seconds: float
     out_dir: Path
+    rounds: int = 3
     only: frozenset[str] = frozenset()
 
 
@@ -43,9 +44,20 @@ class Run:
 
     figures: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    rounds: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
     def add(self, name: str, **values: Any) -> None:
         self.figures[name] = values
         print(f"  {name}: {json.dumps(values)}", flush=True)
+
+    def add_round(self, name: str, key: str, **values: Any) -> None:
+        """One round of a repeated measurement: the figures keep the round with the median
+        ``key`` (the lower one of an even count), and every round's ``key``."""
+        rounds = self.rounds.setdefault(name, [])
+        rounds.append(values)
+        median = sorted(rounds, key=lambda r: float(r[key]))[(len(rounds) - 1) // 2]
+        self.figures[name] = {**median, f"rounds_{key}": [r[key] for r in rounds]}
+        print(f"  {name} round {len(rounds)}: {json.dumps(values)}", flush=True)
 
 
 def http_figures(result: LoadResult, process: Process, memory: Memory) -> dict[str, Any]:
@@ -146,28 +158,33 @@ class Suite:
     # --- scenarios -----------------------------------------------------------------------
 
     async def http_throughput(self, body_set: str) -> None:
-        """Closed loop, the same connections for B0, N and the ingress; B1 at the same in-flight."""
+        """Closed loop, the same connections for B0, N and the ingress; B1 at the same in-flight.
+
+        Rounds interleave the four, so that load from elsewhere on the machine falls on all.
+        """
         manifest = self.manifests[body_set]
         connections = self.options.connections
-        for name, start in (
-            ("b0", self.start_b0),
-            ("naive", self.start_naive),
-            ("ingress", self._ingress_with_port),
-        ):
-            process, port = await start()
-            try:
-                url = f"http://127.0.0.1:{port}"
-                await run_wrk(url, manifest, connections=connections, seconds=WARM_UP_SECONDS)
-                async with process.watching_memory() as memory:
-                    result = await run_wrk(
-                        url, manifest, connections=connections, seconds=self.options.seconds
-                    )
-                process.check_alive()
-            finally:
-                process.stop()
-            self.run.add(f"{body_set}.{name}", **http_figures(result, process, memory))
-            await self.bench.purge_all()
-        await self.b1(body_set)
+        for _ in range(self.options.rounds):
+            for name, start in (
+                ("b0", self.start_b0),
+                ("naive", self.start_naive),
+                ("ingress", self._ingress_with_port),
+            ):
+                process, port = await start()
+                try:
+                    url = f"http://127.0.0.1:{port}"
+                    await run_wrk(url, manifest, connections=connections, seconds=WARM_UP_SECONDS)
+                    async with process.watching_memory() as memory:
+                        result = await run_wrk(
+                            url, manifest, connections=connections, seconds=self.options.seconds
+                        )
+                    process.check_alive()
+                finally:
+                    process.stop()
+                figures = http_figures(result, process, memory)
+                self.run.add_round(f"{body_set}.{name}", "rps", **figures)
+                await self.bench.purge_all()
+            await self.b1(body_set)
 
     async def _ingress_with_port(self) -> tuple[Process, int]:
         return await self.start_ingress(), self.settings.http_port
@@ -187,13 +204,15 @@ class Suite:
             await asyncio.to_thread(process.popen.wait)
         output = process.log_path.read_text().strip().splitlines()[-1]
         data = json.loads(output)
-        self.run.add(
+        self.run.add_round(
             f"{body_set}.b1",
+            "rps",
             rps=round(data["published"] / data["seconds"], 1),
             in_flight=self.options.connections,
             rss_peak_mib=round(memory.peak, 1),
-            cpu_share=round(memory.cpu_share, 2),
-            cpu_us_per_request=_per(memory.cpu_seconds, data["published"]),
+            # b1 measures its own CPU time: it has exited before the sampler could.
+            cpu_share=round(data["cpu_seconds"] / data["seconds"], 2),
+            cpu_us_per_request=_per(data["cpu_seconds"], data["published"]),
         )
         await self.bench.purge_all()
 
@@ -256,18 +275,22 @@ class Suite:
             ("worker", self.start_worker),
             ("b3", self._start_b3),
         )
-        for name, start in starters:
+        for name, start in [starter for _ in range(self.options.rounds) for starter in starters]:
             await self.bench.purge_all()
             await self.bench.prefill(fixtures, total)
+            settled = Settled(self.bench)
+            await settled.start()
             process = await start()
             try:
                 async with process.watching_memory() as memory:
-                    rate, seconds = await drain_rate(self.bench, total, timeout=600)
+                    rate, seconds = await drain_rate(settled, total, timeout=300)
                 process.check_alive()
             finally:
                 process.stop()
-            self.run.add(
+                await settled.stop()
+            self.run.add_round(
                 f"drain.{name}",
+                "msgs_per_s",
                 msgs_per_s=round(rate, 1),
                 messages=total,
                 seconds=round(seconds, 2),
@@ -318,7 +341,8 @@ class Suite:
             target_rps=round(rate, 1),
             http_rps=round(result.ok_rps(), 1),
             http_p99_ms=result.latency_ms["p99"],
-            outcomes=len(latencies),
+            outcomes=consumer.outcomes,
+            settled=consumer.count,
             p50_ms=round(_percentile(latencies, 50), 2),
             p99_ms=round(_percentile(latencies, 99), 2),
             max_ms=round(latencies[-1], 2) if latencies else None,
@@ -414,10 +438,10 @@ async def _wait_ready(port: int, process: Process, timeout: float = 30.0) -> Non
 
 
 async def _until_quiet(consumer: OutcomeLatency, quiet_seconds: float = 1.5) -> None:
-    """Wait until no outcome has arrived for ``quiet_seconds`` (the pipeline has drained)."""
+    """Wait until nothing has arrived for ``quiet_seconds`` (the pipeline has drained)."""
     seen = -1
-    while len(consumer.latencies_ms) != seen:
-        seen = len(consumer.latencies_ms)
+    while consumer.count != seen:
+        seen = consumer.count
         await asyncio.sleep(quiet_seconds)
 
 

@@ -14,9 +14,11 @@ from collections.abc import Mapping
 import aio_pika
 import structlog
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue, DeliveryMode
+from aiormq import spec
 
 from shared import logging, messages, metrics, outcome
 from shared.broker import Broker
+from shared.publisher import Publisher
 from shared.settings import Settings
 from workers import observe, pipeline
 from workers.settle import Permanent, Settled, Settler
@@ -43,6 +45,8 @@ class Worker:
         self.broker = broker
         self.classifiers = classifiers
         self.settler = Settler(broker, publish_timeout=settings.publish_timeout)
+        # Outcome events go through the batching publisher (docs/performance.md).
+        self.publisher = Publisher(broker, timeout=settings.publish_timeout)
         self._channel: AbstractChannel | None = None
         self._consumers: list[tuple[AbstractQueue, str]] = []
         self._in_flight: set[asyncio.Task[object]] = set()
@@ -93,6 +97,8 @@ class Worker:
             # Closing the channel hands every unacknowledged message back to the broker.
             with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError, TimeoutError):
                 await asyncio.wait_for(self._channel.close(), _CLOSE_TIMEOUT)
+        with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError, TimeoutError):
+            await asyncio.wait_for(self.publisher.close(), _CLOSE_TIMEOUT)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         task = asyncio.current_task()
@@ -138,16 +144,15 @@ class Worker:
         result.update(
             vendor_event=classified.event, outcome=classified.outcome.value, id=classified.id
         )
-        exchange = await self.broker.exchange(self.broker.topology.outcomes_exchange)
-        await exchange.publish(
-            aio_pika.Message(
-                outcome.encode(classified),
+        await self.publisher.publish(
+            self.broker.topology.outcomes_exchange,
+            classified.routing_key,
+            outcome.encode(classified),
+            spec.Basic.Properties(
                 content_type="application/json",
                 message_id=classified.id,
                 correlation_id=inbound.message_id,
-                delivery_mode=DeliveryMode.PERSISTENT,
+                delivery_mode=DeliveryMode.PERSISTENT.value,
                 headers={messages.VENDOR: inbound.vendor},
             ),
-            routing_key=classified.routing_key,
-            timeout=self.settings.publish_timeout,
         )
