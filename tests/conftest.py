@@ -45,7 +45,10 @@ def rabbitmq() -> Iterator[TestBroker]:
         yield TestBroker(url, _local_rabbitmqctl)
         return
     try:
-        from testcontainers.rabbitmq import RabbitMqContainer
+        try:
+            from testcontainers.community.rabbitmq import RabbitMqContainer
+        except ImportError:  # testcontainers before its modules moved under community
+            from testcontainers.rabbitmq import RabbitMqContainer
 
         container = RabbitMqContainer("rabbitmq:3.13-management")
         container.start()
