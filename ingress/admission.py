@@ -1,41 +1,84 @@
-"""Load shedding: at most ``max_in_flight`` webhooks in one ingress process at once.
+"""Admission: the webhooks one ingress process holds at once, counted in one place.
 
 A webhook is in flight from its arrival until it is answered (body read, broker confirm). Past
-the bound the excess is answered ``503`` with ``Retry-After`` at once, before its body is read:
-what is accepted keeps its latency, and memory stays bounded by the bodies in flight, instead of
-every request slowing down together when vendors retry in a burst.
+``max_in_flight`` the excess is answered ``503`` with ``Retry-After`` at once, before its body is
+read: what is accepted keeps its latency, and memory stays bounded by the bodies in flight,
+instead of every request slowing down together when vendors retry in a burst.
+
+The same count lets a stopping ingress finish what it holds: it stops listening, then waits
+here for the webhooks in flight (bodies still arriving included), and only then closes the
+connections. aiohttp's own shutdown would stop reading them at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from aiohttp import web
-from aiohttp.typedefs import Handler, Middleware
+from aiohttp.typedefs import Handler
 
 from ingress.errors import error
 from shared import logging
 
 log = logging.get("verdict.ingress")
 
+# A flood is reported as one line per this many seconds, not one line per refused request:
+# writing a line each would spend the CPU the accepted webhooks need.
+SHED_REPORT_SECONDS = 1.0
 
-def shed_load(max_in_flight: int, retry_after: int) -> Middleware:
-    """A middleware that bounds the webhook requests in flight (other paths pass freely)."""
-    in_flight = 0
-    headers = {"Retry-After": str(retry_after)}
+
+class Admission:
+    def __init__(self, max_in_flight: int, retry_after: int) -> None:
+        self.max_in_flight = max_in_flight
+        self.in_flight = 0
+        self._retry_after = {"Retry-After": str(retry_after)}
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._shed = 0
+        self._report: asyncio.TimerHandle | None = None
 
     @web.middleware
-    async def shed(request: web.Request, handler: Handler) -> web.StreamResponse:
-        nonlocal in_flight
-        if request.match_info.get("vendor") is None:  # probes, scrapes, unknown paths
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Bound the webhook requests in flight (probes, scrapes and unknown paths pass)."""
+        if request.match_info.get("vendor") is None:
             return await handler(request)
-        if in_flight >= max_in_flight:
-            log.warning("webhook_shed", vendor=request.match_info["vendor"], status=503)
+        if self.in_flight >= self.max_in_flight:
+            self._count_shed()
             # The body is not read; aiohttp drains what the client still sends before the
             # connection's next request.
-            return error(503, "overloaded", "too many webhooks in flight; retry later", **headers)
-        in_flight += 1
+            return error(
+                503, "overloaded", "too many webhooks in flight; retry later", **self._retry_after
+            )
+        self.in_flight += 1
+        self._idle.clear()
         try:
             return await handler(request)
         finally:
-            in_flight -= 1
+            self.in_flight -= 1
+            if not self.in_flight:
+                self._idle.set()
 
-    return shed
+    async def finished(self, timeout: float) -> bool:
+        """True when every webhook in flight was answered within ``timeout`` seconds."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        return self._idle.is_set()
+
+    def _count_shed(self) -> None:
+        self._shed += 1
+        if self._report is None:
+            self._report = asyncio.get_running_loop().call_later(
+                SHED_REPORT_SECONDS, self._report_shed
+            )
+
+    def _report_shed(self) -> None:
+        log.warning(
+            "webhooks_shed",
+            status=503,
+            count=self._shed,
+            seconds=SHED_REPORT_SECONDS,
+            max_in_flight=self.max_in_flight,
+        )
+        self._shed = 0
+        self._report = None

@@ -16,10 +16,10 @@ from typing import Any
 import aio_pika
 from aiohttp import web
 
-from ingress.admission import shed_load
+from ingress.admission import Admission
 from ingress.body import BodyTooLarge, BodyTooSlow, read_body
 from ingress.endpoint import Endpoint, endpoints
-from ingress.errors import error, json_errors
+from ingress.errors import error, json_answer, json_errors
 from ingress.observe import METRICS, IngressMetrics, observe
 from shared import logging, messages, metrics
 from shared.broker import Broker
@@ -33,6 +33,7 @@ SETTINGS = web.AppKey("settings", Settings)
 BROKER = web.AppKey("broker", Broker)
 ENDPOINTS = web.AppKey("endpoints", dict[str, Endpoint])
 PUBLISHER = web.AppKey("publisher", Publisher)
+ADMISSION = web.AppKey("admission", Admission)
 
 # Anything that keeps the broker from confirming a publish. The vendor is told to retry.
 _NOT_CONFIRMED = (
@@ -192,7 +193,7 @@ async def _publish(
         )
     observed.confirm_seconds.observe(time.perf_counter() - publishing)
     bound.info("webhook_accepted", status=202)
-    return web.json_response({"message_id": properties.message_id}, status=202)
+    return json_answer(202, {"message_id": properties.message_id})
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -222,9 +223,12 @@ def create_app(settings: Settings, broker: Broker | None = None) -> web.Applicat
     # Headroom over the largest limit: the endpoint's own checks, with their JSON answers, run
     # first; this only backs them up.
     largest = max((endpoint.max_body_bytes for endpoint in built.values()), default=1)
-    shed = shed_load(settings.max_in_flight, settings.retry_after)
-    app = web.Application(client_max_size=largest + 1, middlewares=[observe, shed, json_errors])
+    admission = Admission(settings.max_in_flight, settings.retry_after)
+    app = web.Application(
+        client_max_size=largest + 1, middlewares=[observe, admission.middleware, json_errors]
+    )
     app[SETTINGS] = settings
+    app[ADMISSION] = admission
     app[METRICS] = IngressMetrics(settings.vendors)
     app[ENDPOINTS] = built
     if broker is None:

@@ -15,13 +15,12 @@ from collections.abc import Awaitable, Callable, Sequence
 import uvloop
 from aiohttp import web
 
-from ingress.app import create_app
+from ingress.app import ADMISSION, create_app
 from ingress.endpoint import endpoints
 from shared import logging, settings
 from shared.broker import Broker
 from shared.topology import Topology
 from verdict import dlq_commands
-from verdict.draining import InFlight
 from workers import http as worker_http
 from workers.worker import Worker
 
@@ -85,8 +84,6 @@ async def _until_signalled(
 
 async def run_ingress(config: settings.Settings, stop: asyncio.Event) -> None:
     app = create_app(config)
-    in_flight = InFlight()
-    app.middlewares.insert(0, in_flight.middleware)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, config.http_host, config.http_port)
@@ -96,8 +93,9 @@ async def run_ingress(config: settings.Settings, stop: asyncio.Event) -> None:
     # Stop accepting connections; let the requests in flight (bodies still arriving included)
     # be confirmed or refused; then close the connections and the broker.
     await site.stop()
-    if not await in_flight.finished(config.drain_timeout):
-        log.warning("drain_timeout", unfinished=in_flight.count)
+    admission = app[ADMISSION]
+    if not await admission.finished(config.drain_timeout):
+        log.warning("drain_timeout", unfinished=admission.in_flight)
     await runner.cleanup()
     log.info("ingress_stopped")
 
