@@ -21,6 +21,12 @@ class BodyTooSlow(Exception):
 
 async def read_body(content: StreamReader, limit: int, timeout: float) -> bytes:
     """The whole body, or :class:`BodyTooLarge` / :class:`BodyTooSlow` as soon as it is either."""
+    if content.is_eof():
+        # The whole body came with the headers (most webhooks): nothing to wait for or time.
+        body = content.read_nowait()
+        if len(body) > limit:
+            raise BodyTooLarge
+        return body
     chunks: list[bytes] = []
     size = 0
     try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
@@ -13,8 +16,18 @@ _CODES = {
 }
 
 
+def json_answer(status: int, data: dict[str, Any], **headers: str) -> web.Response:
+    """A small JSON answer (msgspec: every webhook gets one, so the encoder is on the hot path)."""
+    return web.Response(
+        body=msgspec.json.encode(data),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
 def error(status: int, code: str, message: str, **headers: str) -> web.Response:
-    return web.json_response({"error": code, "message": message}, status=status, headers=headers)
+    return json_answer(status, {"error": code, "message": message}, **headers)
 
 
 @web.middleware

@@ -8,15 +8,30 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
+import msgspec
 import structlog
+
+# Anything msgspec cannot encode natively is logged as its str().
+_encoder = msgspec.json.Encoder(enc_hook=str)
+
+
+def _json_line(event: dict[str, Any], **_: object) -> bytes:
+    # One line per request and per message: msgspec writes it in a fraction of json.dumps' time.
+    return _encoder.encode(event)
 
 
 def configure(level: str = "info", *, json: bool | None = None) -> None:
     json = not sys.stderr.isatty() if json is None else json
-    renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
-    )
+    renderer: structlog.typing.Processor
+    factory: structlog.typing.WrappedLogger
+    if json:
+        renderer = structlog.processors.JSONRenderer(serializer=_json_line)
+        factory = structlog.BytesLoggerFactory(sys.stderr.buffer)
+    else:
+        renderer = structlog.dev.ConsoleRenderer()
+        factory = structlog.PrintLoggerFactory(sys.stderr)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -26,7 +41,7 @@ def configure(level: str = "info", *, json: bool | None = None) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=factory,
         cache_logger_on_first_use=True,
     )
     # aio-pika and aiohttp log through the standard library: keep their warnings, in one stream.

@@ -6,6 +6,7 @@ belong to the broker (``x-death`` and friends) and are never written here.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -51,8 +52,12 @@ class Inbound(msgspec.Struct, frozen=True, kw_only=True):
     http_headers: dict[str, str]
 
 
-def is_credential(name: str, extra: Iterable[str] = ()) -> bool:
-    lowered = name.lower()
+@functools.lru_cache(maxsize=1024)
+def is_credential(lowered: str, extra: frozenset[str] = frozenset()) -> bool:
+    """Whether a header (its name lower-cased) carries credentials; ``extra``: more such names.
+
+    Cached: the same few header names come with every request.
+    """
     return (
         lowered in _CREDENTIAL_HEADERS
         or any(word in lowered for word in _CREDENTIAL_WORDS)
@@ -61,14 +66,16 @@ def is_credential(name: str, extra: Iterable[str] = ()) -> bool:
 
 
 def forwardable_headers(
-    headers: Iterable[tuple[str, str]], secret_names: Iterable[str] = ()
+    headers: Iterable[tuple[str, str]], secret_names: frozenset[str] = frozenset()
 ) -> dict[str, str]:
-    """The request's headers, names lower-cased, less credentials; repeated ones joined."""
-    secret = frozenset(name.lower() for name in secret_names)
+    """The request's headers, names lower-cased, less credentials; repeated ones joined.
+
+    ``secret_names``: the vendor's own credential headers, lower-cased.
+    """
     kept: dict[str, str] = {}
     for name, value in headers:
         lowered = name.lower()
-        if is_credential(lowered, secret):
+        if is_credential(lowered, secret_names):
             continue
         kept[lowered] = f"{kept[lowered]}, {value}" if lowered in kept else value
     return kept

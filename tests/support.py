@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
@@ -36,3 +37,8 @@ async def depth(channel: AbstractChannel, queue_name: str) -> int:
     underlay = await channel.get_underlay_channel()
     declared = await underlay.queue_declare(queue_name, passive=True)
     return int(declared.message_count or 0)
+
+
+def log_events(text: str) -> list[str]:
+    """The ``event`` of every JSON log line in a process's output, in order."""
+    return [json.loads(line)["event"] for line in text.splitlines() if line.startswith("{")]
