@@ -2,8 +2,9 @@
 
 A webhook is in flight from its arrival until it is answered (body read, broker confirm). Past
 ``max_in_flight`` the excess is answered ``503`` with ``Retry-After`` at once, before its body is
-read: what is accepted keeps its latency, and memory stays bounded by the bodies in flight,
-instead of every request slowing down together when vendors retry in a burst.
+read, and its connection is closed: what is accepted keeps its latency, and memory stays bounded
+by the bodies in flight, instead of every request slowing down together when vendors retry in a
+burst.
 
 The same count lets a stopping ingress finish what it holds: it stops listening, then waits
 here for the webhooks in flight (bodies still arriving included), and only then closes the
@@ -47,9 +48,15 @@ class Admission:
             self._count_shed()
             # The body is not read; aiohttp drains what the client still sends before the
             # connection's next request.
-            return error(
+            response = error(
                 503, "overloaded", "too many webhooks in flight; retry later", **self._retry_after
             )
+            # Closing the connection makes its client come back through a new one: behind a
+            # load balancer, possibly to another replica; and a client that ignores Retry-After
+            # cannot keep a busy process answering 503s on a kept-alive connection (4x the
+            # accepted throughput under the benchmark's flood, docs/performance.md).
+            response.force_close()
+            return response
         self.in_flight += 1
         self._idle.clear()
         try:

@@ -55,6 +55,8 @@ async def test_past_max_in_flight_is_503_with_retry_after_and_nothing_published(
     status, headers, body = await _post_until_shed(client)
     assert status == 503
     assert headers["Retry-After"] == "7"
+    # Its connection is closed: the client comes back through a new one (maybe to another replica).
+    assert headers["Connection"] == "close"
     assert msgspec.json.decode(body)["error"] == "overloaded"
 
     writer.write(BODY[10:])
