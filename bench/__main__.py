@@ -53,6 +53,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--only", action="append", choices=SCENARIOS, help="run only these")
     parser.add_argument(
+        "--max-rate",
+        type=float,
+        default=1000.0,
+        help="the ingress's maximum requests/s, for fixed, overload and e2e when http is not run",
+    )
+    parser.add_argument(
         "--out", type=Path, default=None, help="results JSON (default: bench/results/)"
     )
     return parser.parse_args(argv)
@@ -99,6 +105,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         out_dir=out_dir,
         rounds=args.rounds,
         only=frozenset(args.only or ()),
+        max_rate=args.max_rate,
     )
     settings = bench_settings(options, args.max_in_flight or _default_max_in_flight())
     print(f"namespace {settings.namespace}; logs and bodies in {out_dir}", flush=True)

@@ -14,8 +14,14 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobus
 
 from bench.bodies import Body
 from shared import messages
-from shared.outcome import Outcome
+from shared.outcome import Outcome, OutcomeEvent
 from shared.topology import Topology, delete
+from workers import pipeline
+
+# Where the worker will send a prefilled message (exchange, routing key), so that B3 sends each
+# to the same place: the same queues, the same fan-out, the same dead letters.
+DESTINATION_EXCHANGE = "bench-destination-exchange"
+DESTINATION_KEY = "bench-destination-key"
 
 
 class BenchBroker:
@@ -61,22 +67,42 @@ class BenchBroker:
     async def prefill(self, bodies: Sequence[Body], count: int, in_flight: int = 64) -> None:
         """Put ``count`` inbound messages (the bodies in turn) on the vendor queues, confirmed."""
         exchange = await (await self.channel()).get_exchange(self.topology.inbound_exchange)
+        destinations = [self.destination(body) for body in bodies]
         next_index = 0
 
         async def publisher() -> None:
             nonlocal next_index
             while next_index < count:
-                body = bodies[next_index % len(bodies)]
+                index = next_index % len(bodies)
                 next_index += 1
+                body = bodies[index]
                 message = messages.inbound_message(
                     vendor=body.vendor,
                     body=body.data,
                     content_type="application/json",
                     http_headers={"content-type": "application/json"},
                 )
+                message.headers[DESTINATION_EXCHANGE], message.headers[DESTINATION_KEY] = (
+                    destinations[index]
+                )
                 await exchange.publish(message, routing_key=body.vendor)
 
         await asyncio.gather(*(publisher() for _ in range(in_flight)))
+
+    def destination(self, body: Body) -> tuple[str, str]:
+        """The exchange and routing key the worker publishes this body's result with."""
+        inbound = messages.Inbound(
+            message_id="bench",
+            vendor=body.vendor,
+            body=body.data,
+            content_type="application/json",
+            received_at=datetime.now(UTC),
+            http_headers={},
+        )
+        classified = pipeline.classify(inbound)
+        if isinstance(classified, OutcomeEvent):
+            return self.topology.outcomes_exchange, classified.routing_key
+        return self.topology.dead_exchange, body.vendor
 
 
 class Settled:

@@ -49,13 +49,31 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def broker_pid() -> int | None:
+    """The local RabbitMQ node's process (beam.smp), whose CPU the benchmark reports too."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"beam.smp" in command and b"rabbit" in command:
+                return int(entry.name)
+    return None
+
+
+BROKER_PID = broker_pid()
+
+
 @dataclass
 class Memory:
-    """RSS samples of one process over a run, and the CPU time it used."""
+    """RSS samples of one process over a run, the CPU time it used, and the broker's."""
 
     samples: list[tuple[float, float]] = field(default_factory=list)
     cpu_seconds: float = 0.0
     wall_seconds: float = 0.0
+    # None when the broker does not run on this machine.
+    broker_cpu_seconds: float | None = None
 
     @property
     def cpu_share(self) -> float:
@@ -128,11 +146,14 @@ class Process:
                 await asyncio.sleep(_SAMPLE_SECONDS)
 
         cpu_before = cpu_seconds(self.pid)
+        broker_before = cpu_seconds(BROKER_PID) if BROKER_PID else None
         task = asyncio.create_task(sample())
         try:
             yield memory
         finally:
             memory.cpu_seconds = cpu_seconds(self.pid) - cpu_before
+            if BROKER_PID and broker_before is not None:
+                memory.broker_cpu_seconds = cpu_seconds(BROKER_PID) - broker_before
             memory.wall_seconds = time.monotonic() - started
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

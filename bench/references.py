@@ -2,6 +2,7 @@
 
     python -m bench.references b0 PORT                       aiohttp: read the body, answer 202
     python -m bench.references naive PORT URL NAMESPACE      aiohttp + one aio-pika publish each
+    python -m bench.references naive-uvloop PORT URL NAMESPACE    the same on uvloop
     python -m bench.references b1 URL NAMESPACE MANIFEST IN_FLIGHT SECONDS    raw publish loop
     python -m bench.references b3 URL NAMESPACE PREFETCH     raw consume → republish → ack
 
@@ -11,7 +12,8 @@ namespace. b1 prints one JSON line with its count; the others run until SIGTERM.
 
 The ceilings (b0, b1, b3) run on uvloop, the event loop ``verdict`` itself runs on, so that the
 project is not compared with a slower loop than its own. The naive ingress runs on asyncio's
-default loop, as written in an afternoon.
+default loop, as written in an afternoon; ``naive-uvloop`` is the same code on uvloop, to show
+how much of the difference is the loop and how much the design.
 """
 
 from __future__ import annotations
@@ -28,11 +30,10 @@ import uvloop
 from aio_pika.abc import AbstractIncomingMessage, DeliveryMode
 from aiohttp import web
 
+from bench.broker import DESTINATION_EXCHANGE, DESTINATION_KEY
 from shared.settings import DEFAULT_VENDORS
 from shared.topology import Topology
 
-# B3 republishes here: a key the outcome queues' bindings route to a quorum queue.
-B3_ROUTING_KEY = "pass.bench.b3"
 MAX_BODY = 20 * 1024 * 1024 + 1
 
 
@@ -115,16 +116,22 @@ async def b1(url: str, namespace: str, manifest: Path, in_flight: int, seconds: 
 
 
 async def b3(url: str, namespace: str, prefetch: int) -> None:
+    """Republish each message where the worker would send its result (the prefill says where:
+    bench/broker.py), without decoding or classifying it."""
     topology = Topology(namespace, DEFAULT_VENDORS)
     connection = await aio_pika.connect_robust(url)
     publish_channel = await connection.channel(publisher_confirms=True)
-    exchange = await publish_channel.get_exchange(topology.outcomes_exchange)
+    exchanges = {
+        name: await publish_channel.get_exchange(name)
+        for name in (topology.outcomes_exchange, topology.dead_exchange)
+    }
     consume_channel = await connection.channel()
     await consume_channel.set_qos(prefetch_count=prefetch)
 
     async def handle(message: AbstractIncomingMessage) -> None:
+        exchange = exchanges[str(message.headers[DESTINATION_EXCHANGE])]
         republished = aio_pika.Message(message.body, delivery_mode=DeliveryMode.PERSISTENT)
-        await exchange.publish(republished, routing_key=B3_ROUTING_KEY)
+        await exchange.publish(republished, routing_key=str(message.headers[DESTINATION_KEY]))
         await message.ack()
 
     for vendor in topology.vendors:
@@ -140,6 +147,8 @@ def main(argv: list[str]) -> None:
         uvloop.run(b0(int(args[0])))
     elif kind == "naive":
         asyncio.run(naive(int(args[0]), args[1], args[2]))
+    elif kind == "naive-uvloop":
+        uvloop.run(naive(int(args[0]), args[1], args[2]))
     elif kind == "b1":
         uvloop.run(b1(args[0], args[1], Path(args[2]), int(args[3]), float(args[4])))
     elif kind == "b3":

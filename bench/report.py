@@ -37,6 +37,9 @@ def ratios(figures: Figures) -> dict[str, float | None]:
     for bodies in ("2kb", "mix"):
         ingress = _get(figures, f"{bodies}.ingress", "rps")
         out[f"{bodies}.ingress/naive"] = _ratio(ingress, _get(figures, f"{bodies}.naive", "rps"))
+        out[f"{bodies}.ingress/naive_uvloop"] = _ratio(
+            ingress, _get(figures, f"{bodies}.naive_uvloop", "rps")
+        )
         out[f"{bodies}.ingress/b1"] = _ratio(ingress, _get(figures, f"{bodies}.b1", "rps"))
         out[f"{bodies}.ingress/b0"] = _ratio(ingress, _get(figures, f"{bodies}.b0", "rps"))
         out[f"{bodies}.naive/b1"] = _ratio(

@@ -36,6 +36,8 @@ class Options:
     out_dir: Path
     rounds: int = 3
     only: frozenset[str] = frozenset()
+    # The ingress's maximum rate when the http scenario does not run to measure it.
+    max_rate: float = 1000.0
 
 
 @dataclass
@@ -73,13 +75,14 @@ def http_figures(result: LoadResult, process: Process, memory: Memory) -> dict[s
         "rss_peak_mib": round(memory.peak, 1),
         "cpu_share": round(memory.cpu_share, 2),
         "cpu_us_per_request": _per(memory.cpu_seconds, result.requests),
+        "broker_cpu_us_per_request": _per(memory.broker_cpu_seconds, result.requests),
         "process": process.name,
     }
 
 
-def _per(cpu_seconds: float, count: int) -> float | None:
+def _per(cpu_seconds: float | None, count: int) -> float | None:
     """CPU microseconds per request or message: steadier than rates on a shared machine."""
-    return round(cpu_seconds / count * 1e6, 1) if count else None
+    return round(cpu_seconds / count * 1e6, 1) if count and cpu_seconds is not None else None
 
 
 class Suite:
@@ -149,11 +152,15 @@ class Suite:
         return await self._start("b0", python_module("bench.references", "b0", port), port), port
 
     async def start_naive(self) -> tuple[Process, int]:
+        return await self._naive("naive")
+
+    async def start_naive_uvloop(self) -> tuple[Process, int]:
+        return await self._naive("naive-uvloop")
+
+    async def _naive(self, kind: str) -> tuple[Process, int]:
         port = free_port()
-        argv = python_module(
-            "bench.references", "naive", port, self.options.amqp_url, self.namespace
-        )
-        return await self._start("naive", argv, port), port
+        argv = python_module("bench.references", kind, port, self.options.amqp_url, self.namespace)
+        return await self._start(kind.replace("-", "_"), argv, port), port
 
     # --- scenarios -----------------------------------------------------------------------
 
@@ -168,6 +175,7 @@ class Suite:
             for name, start in (
                 ("b0", self.start_b0),
                 ("naive", self.start_naive),
+                ("naive_uvloop", self.start_naive_uvloop),
                 ("ingress", self._ingress_with_port),
             ):
                 process, port = await start()
@@ -213,6 +221,7 @@ class Suite:
             # b1 measures its own CPU time: it has exited before the sampler could.
             cpu_share=round(data["cpu_seconds"] / data["seconds"], 2),
             cpu_us_per_request=_per(data["cpu_seconds"], data["published"]),
+            broker_cpu_us_per_request=_per(memory.broker_cpu_seconds, data["published"]),
         )
         await self.bench.purge_all()
 
@@ -298,6 +307,7 @@ class Suite:
                 rss_peak_mib=round(memory.peak, 1),
                 cpu_share=round(memory.cpu_share, 2),
                 cpu_us_per_message=_per(memory.cpu_seconds, total),
+                broker_cpu_us_per_message=_per(memory.broker_cpu_seconds, total),
             )
         await self.bench.purge_all()
 
@@ -391,7 +401,7 @@ class Suite:
         if self.wanted("http"):
             await self.http_throughput("2kb")
             await self.http_throughput("mix")
-        max_rate = self.run.figures.get("2kb.ingress", {}).get("rps") or 1000.0
+        max_rate = self.run.figures.get("2kb.ingress", {}).get("rps") or self.options.max_rate
         if self.wanted("fixed"):
             await self.fixed_rate(max_rate / 2)
         if self.wanted("overload"):
@@ -446,13 +456,15 @@ async def _until_quiet(consumer: OutcomeLatency, quiet_seconds: float = 1.5) -> 
 
 
 async def _keep_purging(bench: BenchBroker) -> None:
-    """Keep the broker's disk from filling with 5 MB bodies during the memory run."""
+    """Keep the broker's disk from filling with 5 MB bodies during the memory run.
+
+    On a channel of its own: cancelling a purge under way closes the channel it was sent on.
+    """
+    channel = await bench.connection.channel()
     while True:
         await asyncio.sleep(1.0)
         for vendor in bench.topology.vendors:
-            queue = await (await bench.channel()).get_queue(
-                bench.topology.inbound_queue(vendor), ensure=False
-            )
+            queue = await channel.get_queue(bench.topology.inbound_queue(vendor), ensure=False)
             await queue.purge()
 
 
