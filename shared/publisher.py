@@ -47,7 +47,7 @@ class Publisher:
         self._underlay: aiormq.Channel | None = None
         self._opening: asyncio.Lock | None = None
         # Batches waiting for the writer, in publish order: (channel, frames).
-        self._batches: deque[tuple[aiormq.Channel, list[bytes]]] = deque()
+        self._batches: deque[tuple[aiormq.Channel, list[bytes | memoryview]]] = deque()
         self._wakeup: asyncio.Event | None = None
         self._writer: asyncio.Task[None] | None = None
         # Confirmations in publish order, so deadlines are in order too (one timeout for all).
@@ -136,10 +136,10 @@ class Publisher:
         batch += frames.body(channel.number, body, channel.max_content_size)
         return confirmation
 
-    def _batch_for(self, channel: aiormq.Channel) -> list[bytes]:
+    def _batch_for(self, channel: aiormq.Channel) -> list[bytes | memoryview]:
         if self._batches and self._batches[-1][0] is channel:
             return self._batches[-1][1]
-        batch: list[bytes] = []
+        batch: list[bytes | memoryview] = []
         self._batches.append((channel, batch))
         if self._wakeup is None:
             self._wakeup = asyncio.Event()
