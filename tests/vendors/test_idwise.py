@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.outcome import Outcome
+from tests.vendors import mutations
+from tests.vendors.mutations import PROPERTY
 from workers.vendors.base import Classification, Undecodable
 from workers.vendors.idwise import classify
 
@@ -576,71 +578,11 @@ unknown_decisions = st.text(max_size=20).filter(
     lambda s: bool(s.strip()) and _normalised(s) not in DECISIONS_KNOWN
 )
 unknown_events = st.text(max_size=30).filter(lambda s: _normalised(s) not in EVENTS_KNOWN)
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
-    max_leaves=5,
-)
-
-Path_ = tuple[str | int, ...]
-
-
-def _paths(value: Any, prefix: Path_ = ()) -> list[Path_]:
-    found: list[Path_] = []
-    items: list[tuple[str | int, Any]] = []
-    if isinstance(value, dict):
-        items = list(value.items())
-    elif isinstance(value, list):
-        items = list(enumerate(value))
-    for key, child in items:
-        found.append((*prefix, key))
-        found.extend(_paths(child, (*prefix, key)))
-    return found
-
-
-def _parent(hook: Any, path: Path_) -> Any:
-    for key in path[:-1]:
-        hook = hook[key]
-    return hook
-
-
-def _random_case(text: str, flips: list[bool]) -> str:
-    return "".join(c.upper() if flips[i % len(flips)] else c.lower() for i, c in enumerate(text))
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> bytes:
-    hook = hook_of(draw(st.sampled_from(NAMES)))
-    for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        paths = _paths(hook)
-        if not paths:
-            break
-        path = draw(st.sampled_from(paths))
-        parent = _parent(hook, path)
-        current = parent[path[-1]]
-        action = draw(st.sampled_from(["drop", "replace", "stringify", "case", "swap"]))
-        if action == "drop":
-            del parent[path[-1]]
-        elif action == "replace":
-            parent[path[-1]] = draw(json_values)
-        elif action == "stringify" and isinstance(current, bool | int | float):
-            parent[path[-1]] = json.dumps(current)
-        elif action == "case" and isinstance(current, str):
-            flips = draw(st.lists(st.booleans(), min_size=1, max_size=8))
-            parent[path[-1]] = _random_case(current, flips)
-        elif action == "swap":
-            other = draw(st.sampled_from(paths))
-            if other[: len(path)] != path and path[: len(other)] != other:
-                other_parent = _parent(hook, other)
-                parent[path[-1]], other_parent[other[-1]] = other_parent[other[-1]], current
-    return encode(hook)
-
-
-PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+mutated = mutations.mutated(hook_of, NAMES)
 
 
 @PROPERTY
-@given(mutated())
+@given(mutated)
 def test_mutations_classify_or_are_undecodable(body: bytes) -> None:
     try:
         result = classify(body, {})
@@ -682,10 +624,10 @@ def test_unrecognised_event_is_pending(name: str, value: str) -> None:
 def test_letter_case_changes_nothing(name: str, flips: list[bool]) -> None:
     hook = hook_of(name)
     if isinstance(hook.get("event"), str):
-        hook["event"] = _random_case(hook["event"], flips)
+        hook["event"] = mutations.random_case(hook["event"], flips)
     for field in ("systemDecision", "manualDecision", "finalDecision"):
         if isinstance(hook["body"].get(field), str):
-            hook["body"][field] = _random_case(hook["body"][field], flips)
+            hook["body"][field] = mutations.random_case(hook["body"][field], flips)
     recased = classify(encode(hook), {})
     original = classify(load(name), {})
     assert (recased.outcome, recased.event) == (original.outcome, original.event)

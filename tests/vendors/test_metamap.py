@@ -9,10 +9,12 @@ from typing import Any
 
 import msgspec
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.outcome import Outcome
+from tests.vendors import mutations
+from tests.vendors.mutations import PROPERTY
 from workers.vendors.base import Classification, Undecodable
 from workers.vendors.metamap import classify
 
@@ -807,7 +809,7 @@ def test_non_ascii_lookalikes_are_unrecognised(
     name: str, path: tuple[str, ...], value: str
 ) -> None:
     body = body_of(name)
-    _parent(body, path)[path[-1]] = value
+    mutations.parent_of(body, path)[path[-1]] = value
     result = classify(json.dumps(body).encode(), {})
     assert result.outcome is Outcome.REFER
     assert result.reasons[0].code == "unrecognised_value"
@@ -941,71 +943,11 @@ def _normalised(value: str) -> str:
 unknown_words = st.text(min_size=1, max_size=20).filter(
     lambda s: bool(s.strip()) and _normalised(s) not in KNOWN
 )
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
-    max_leaves=5,
-)
-
-Path_ = tuple[str | int, ...]
-
-
-def _paths(value: Any, prefix: Path_ = ()) -> list[Path_]:
-    found: list[Path_] = []
-    items: list[tuple[str | int, Any]] = []
-    if isinstance(value, dict):
-        items = list(value.items())
-    elif isinstance(value, list):
-        items = list(enumerate(value))
-    for key, child in items:
-        found.append((*prefix, key))
-        found.extend(_paths(child, (*prefix, key)))
-    return found
-
-
-def _parent(body: Any, path: Path_) -> Any:
-    for key in path[:-1]:
-        body = body[key]
-    return body
-
-
-def _random_case(text: str, flips: list[bool]) -> str:
-    return "".join(c.upper() if flips[i % len(flips)] else c.lower() for i, c in enumerate(text))
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> bytes:
-    body = body_of(draw(st.sampled_from(NAMES)))
-    for _ in range(draw(st.integers(min_value=1, max_value=3))):
-        paths = _paths(body)
-        if not paths:
-            break
-        path = draw(st.sampled_from(paths))
-        parent = _parent(body, path)
-        current = parent[path[-1]]
-        action = draw(st.sampled_from(["drop", "replace", "stringify", "case", "swap"]))
-        if action == "drop":
-            del parent[path[-1]]
-        elif action == "replace":
-            parent[path[-1]] = draw(json_values)
-        elif action == "stringify" and isinstance(current, bool | int | float):
-            parent[path[-1]] = json.dumps(current)
-        elif action == "case" and isinstance(current, str):
-            flips = draw(st.lists(st.booleans(), min_size=1, max_size=8))
-            parent[path[-1]] = _random_case(current, flips)
-        elif action == "swap":
-            other = draw(st.sampled_from(paths))
-            if other[: len(path)] != path and path[: len(other)] != other:
-                other_parent = _parent(body, other)
-                parent[path[-1]], other_parent[other[-1]] = other_parent[other[-1]], current
-    return json.dumps(body).encode()
-
-
-PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+mutated = mutations.mutated(body_of, NAMES)
 
 
 @PROPERTY
-@given(mutated())
+@given(mutated)
 def test_mutations_classify_or_are_undecodable(body: bytes) -> None:
     try:
         result = classify(body, {})
@@ -1032,7 +974,7 @@ def test_unrecognised_verdict_value_is_never_pass_or_fail(
 ) -> None:
     name, path = case
     body = body_of(name)
-    _parent(body, path)[path[-1]] = value
+    mutations.parent_of(body, path)[path[-1]] = value
     result = classify(json.dumps(body).encode(), {})
     assert result.outcome not in (Outcome.PASS, Outcome.FAIL)
 

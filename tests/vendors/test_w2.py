@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.outcome import Outcome
+from tests.vendors import mutations
 from workers.vendors.base import Classification, Undecodable
 from workers.vendors.w2 import classify
 
@@ -1032,48 +1033,12 @@ TOPICS = st.sampled_from(
     [{}, MONITORING, ALERT, BUNDLE, {"x-w2-topic": "DVFCWeb"}, {"x-w2-topic": "brandNew"}]
 )
 
-Slot = tuple[Any, Any]  # a container and a key (or index) in it
-
-
-def slots(value: Any) -> list[Slot]:
-    found: list[Slot] = []
-    items = value.items() if isinstance(value, dict) else enumerate(value)
-    for key, item in list(items):
-        found.append((value, key))
-        if isinstance(item, dict | list):
-            found += slots(item)
-    return found
-
-
-def random_case(text: str, flips: list[bool]) -> str:
-    return "".join(
-        c.upper() if i < len(flips) and flips[i] else c.lower() for i, c in enumerate(text)
-    )
-
 
 @settings(max_examples=200, deadline=None)
 @given(data=st.data())
 def test_mutated_fixtures_classify_or_are_undecodable(data: st.DataObject) -> None:
     case = data.draw(st.sampled_from(CASES))
-    doc = json.loads(load(case.file))
-    for _ in range(data.draw(st.integers(1, 3))):
-        candidates = slots(doc)
-        if not candidates:
-            break
-        container, key = data.draw(st.sampled_from(candidates))
-        value = container[key]
-        op = data.draw(st.sampled_from(["drop", "replace", "stringify", "case", "swap"]))
-        if op == "drop":
-            del container[key]
-        elif op == "replace":
-            container[key] = data.draw(JSON)
-        elif op == "stringify" and isinstance(value, bool | int | float):
-            container[key] = json.dumps(value)
-        elif op == "case" and isinstance(value, str):
-            container[key] = random_case(value, data.draw(st.lists(st.booleans())))
-        elif op == "swap":
-            other, other_key = data.draw(st.sampled_from(candidates))
-            container[key], other[other_key] = other[other_key], value
+    doc = mutations.mutate(data.draw, json.loads(load(case.file)), values=JSON)
     headers = case.headers if data.draw(st.booleans()) else data.draw(TOPICS)
     try:
         result = classify(json.dumps(doc).encode(), headers)
@@ -1099,6 +1064,9 @@ KNOWN_VALUES = {
 UNRECOGNISED_TEXT = st.text(max_size=20).filter(
     lambda s: not s.isascii() or re.sub(r"[^A-Z0-9]", "", s.strip().upper()) not in KNOWN_VALUES
 )
+
+
+Slot = tuple[Any, Any]  # a container and a key (or index) in it
 
 
 def verdict_paths(doc: dict[str, Any]) -> list[list[Slot]]:
