@@ -9,7 +9,9 @@ tables) and hands every other value to pamqp, so its output is byte-identical to
 
 from __future__ import annotations
 
+import functools
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from pamqp import commands, encode, frame
@@ -23,11 +25,8 @@ _HEADER, _BODY = 2, 3
 # Content header payload: class id, weight, body size, property flags (Basic has 14 < 16).
 _HEADER_START = struct.Struct(">HHQH")
 _LONG = struct.Struct(">I")
-# Property name, its flag bit and its AMQP type, in wire order (from pamqp's own definition).
-_PROPERTIES = tuple(
-    (name, Properties.flags[name], Properties.amqp_type(name)) for name in Properties.__slots__
-)
 _MAX_KEY_BYTES = 128
+_MAX_SHORT_STRING_BYTES = 255
 
 
 def method(channel: int, exchange: str, routing_key: str, *, mandatory: bool) -> bytes:
@@ -40,12 +39,12 @@ def method(channel: int, exchange: str, routing_key: str, *, mandatory: bool) ->
 def content_header(channel: int, body_size: int, properties: Properties) -> bytes:
     flags = 0
     parts: list[bytes] = []
-    for name, flag, kind in _PROPERTIES:
+    for name, flag, encoder in _PROPERTIES:
         value = getattr(properties, name)
         if value is None or value == "":
             continue
         flags |= flag
-        parts.append(_table(value) if kind == "table" else encode.by_type(value, kind))
+        parts.append(encoder(value))
     payload = _HEADER_START.pack(Properties.frame_id, 0, body_size, flags) + b"".join(parts)
     return _FRAME.pack(_HEADER, channel, len(payload)) + payload + _FRAME_END
 
@@ -62,6 +61,20 @@ def body(channel: int, data: bytes, max_frame_payload: int) -> list[bytes | memo
         chunk = view[start : start + max_frame_payload]
         parts += (_FRAME.pack(_BODY, channel, len(chunk)), chunk, _FRAME_END)
     return parts
+
+
+def _short_string(value: Any) -> bytes:
+    if type(value) is str:
+        encoded = value.encode()
+        if len(encoded) <= _MAX_SHORT_STRING_BYTES:
+            return bytes((len(encoded),)) + encoded
+    return encode.short_string(value)  # pamqp raises its own error
+
+
+def _octet(value: Any) -> bytes:
+    if type(value) is int and 0 <= value <= 255:
+        return bytes((value,))
+    return encode.octet(value)
 
 
 def _table(table: dict[str, Any]) -> bytes:
@@ -82,3 +95,20 @@ def _table(table: dict[str, Any]) -> bytes:
             parts.append(encode.encode_table_value(value))
     content = b"".join(parts)
     return _LONG.pack(len(content)) + content
+
+
+_ENCODERS: dict[str, Callable[[Any], bytes]] = {
+    "shortstr": _short_string,
+    "octet": _octet,
+    "table": _table,
+}
+# Property name, its flag bit and its encoder, in wire order (from pamqp's own definition).
+_PROPERTIES = tuple(
+    (
+        name,
+        Properties.flags[name],
+        _ENCODERS.get(kind) or functools.partial(encode.by_type, data_type=kind),
+    )
+    for name in Properties.__slots__
+    for kind in (Properties.amqp_type(name),)
+)
