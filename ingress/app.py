@@ -17,7 +17,7 @@ import aio_pika
 from aiohttp import web
 
 from ingress.admission import Admission
-from ingress.body import BodyTooLarge, BodyTooSlow, read_body
+from ingress.body import Body, BodyTooLarge, BodyTooSlow, read_body
 from ingress.endpoint import Endpoint, endpoints
 from ingress.errors import error, json_answer, json_errors
 from ingress.observe import METRICS, IngressMetrics, observe
@@ -116,7 +116,12 @@ async def receive_webhook(request: web.Request) -> web.Response:
     if authenticated is False:
         return _unauthenticated(endpoint, peer, request.content_length)
     try:
-        body = await read_body(request.content, limit, request.app[SETTINGS].read_timeout)
+        body = await read_body(
+            request.content,
+            limit,
+            request.app[SETTINGS].read_timeout,
+            None if "Content-Encoding" in request.headers else request.content_length,
+        )
     except BodyTooLarge:
         return _refuse(
             413,
@@ -158,7 +163,7 @@ def _unauthenticated(endpoint: Endpoint, peer: object, size: int | None) -> web.
 
 
 async def _publish(
-    request: web.Request, endpoint: Endpoint, body: bytes, peer: object
+    request: web.Request, endpoint: Endpoint, body: Body, peer: object
 ) -> web.Response:
     settings = request.app[SETTINGS]
     vendor = endpoint.vendor

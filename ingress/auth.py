@@ -12,6 +12,7 @@ import hmac
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from ingress.body import Body
 from ingress.signatures import Headers, HmacSignature, StandardWebhooksSignature
 from shared.vendor_settings import ConfigError, Secret, Vendor, env_name, file_key
 
@@ -32,7 +33,7 @@ class Check(Protocol):
     def credential_headers(self) -> frozenset[str]:
         """Lower-case names of the headers carrying its credentials (never forwarded)."""
 
-    def verify(self, headers: Headers, body: bytes) -> bool: ...
+    def verify(self, headers: Headers, body: Body) -> bool: ...
 
 
 class _AuthorizationCheck:
@@ -46,7 +47,7 @@ class _AuthorizationCheck:
         self._expected = tuple(expected)
         self.challenge = f'{scheme} realm="verdict"'
 
-    def verify(self, headers: Headers, body: bytes) -> bool:
+    def verify(self, headers: Headers, body: Body) -> bool:
         scheme, _, credentials = headers.get("Authorization", "").partition(" ")
         if scheme.lower() != self._scheme:
             return False
@@ -68,7 +69,7 @@ class HeaderCheck:
         self._values = tuple(values)
         self.credential_headers = frozenset({name.lower()})
 
-    def verify(self, headers: Headers, body: bytes) -> bool:
+    def verify(self, headers: Headers, body: Body) -> bool:
         value = headers.get(self._name)
         if value is None:
             return False
@@ -127,7 +128,7 @@ class Authenticator:
             return True
         return None if self._after_body else not self._before_body
 
-    def after_body(self, headers: Headers, body: bytes) -> bool:
+    def after_body(self, headers: Headers, body: Body) -> bool:
         if self._require_all:
             return all(check.verify(headers, body) for check in self._after_body)
         return any(check.verify(headers, body) for check in self._after_body)

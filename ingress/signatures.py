@@ -16,6 +16,8 @@ from decimal import Decimal
 
 import msgspec
 
+from ingress.body import Body
+
 Headers = Mapping[str, str]  # aiohttp's case-insensitive request headers
 
 
@@ -42,7 +44,7 @@ def _keyed(secrets: Iterable[bytes], algorithm: str) -> tuple[hmac.HMAC, ...]:
     return tuple(hmac.new(secret, digestmod=algorithm) for secret in secrets)
 
 
-def _matches(keys: tuple[hmac.HMAC, ...], given: bytes, *parts: bytes) -> bool:
+def _matches(keys: tuple[hmac.HMAC, ...], given: bytes, *parts: Body) -> bool:
     matched = False
     for key in keys:
         mac = key.copy()
@@ -75,7 +77,7 @@ class HmacSignature:
         self._compact_json = compact_json
         self.credential_headers = frozenset({header.lower()})
 
-    def verify(self, headers: Headers, body: bytes) -> bool:
+    def verify(self, headers: Headers, body: Body) -> bool:
         value = headers.get(self._header)
         if value is None or value[: len(self._prefix)].lower() != self._prefix:
             return False
@@ -114,7 +116,7 @@ class StandardWebhooksSignature:
         """The key of a ``whsec_<base64>`` secret (the prefix is optional)."""
         return _from_base64(secret.removeprefix("whsec_"))
 
-    def verify(self, headers: Headers, body: bytes) -> bool:
+    def verify(self, headers: Headers, body: Body) -> bool:
         message_id = headers.get("webhook-id")
         timestamp = headers.get("webhook-timestamp")
         signatures = headers.get("webhook-signature")
@@ -150,7 +152,7 @@ def _js_number(literal: str) -> msgspec.Raw:
 _AS_JAVASCRIPT_PARSES = msgspec.json.Decoder(float_hook=_js_number)
 
 
-def compact_json(body: bytes) -> bytes | None:
+def compact_json(body: Body) -> bytes | None:
     """The body as ``JSON.stringify(JSON.parse(body))`` gives it, or None if it is not JSON.
 
     This is what MetaMap's own SDK signs; the raw body is checked first and this only if that

@@ -49,7 +49,7 @@ def content_header(channel: int, body_size: int, properties: Properties) -> byte
     return _FRAME.pack(_HEADER, channel, len(payload)) + payload + _FRAME_END
 
 
-def body(channel: int, data: bytes, max_frame_payload: int) -> list[bytes | memoryview]:
+def body(channel: int, data: bytes | bytearray, max_frame_payload: int) -> list[bytes | memoryview]:
     """The body in frames of at most ``max_frame_payload`` bytes (none for an empty body).
 
     The chunks are views of ``data``, not copies: a body of several MB is copied once, when the

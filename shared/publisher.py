@@ -58,7 +58,11 @@ class Publisher:
         self._method_frames: dict[tuple[int, str, str], bytes] = {}
 
     async def publish(
-        self, exchange: str, routing_key: str, body: bytes, properties: frames.Properties
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes | bytearray,
+        properties: frames.Properties,
     ) -> None:
         """Publish (mandatory, as the properties say) and wait for the broker's confirm.
 
@@ -111,7 +115,7 @@ class Publisher:
         channel: aiormq.Channel,
         exchange: str,
         routing_key: str,
-        body: bytes,
+        body: bytes | bytearray,
         properties: frames.Properties,
     ) -> asyncio.Future[object]:
         # aiormq finds a returned (unroutable) message's confirmation by its message id.
