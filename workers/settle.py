@@ -27,9 +27,11 @@ from typing import Any
 import aio_pika
 import aiormq
 from aio_pika.abc import AbstractIncomingMessage, DeliveryMode
+from aiormq import spec
 
 from shared import logging, messages, metrics
 from shared.broker import Broker
+from shared.publisher import Publisher
 from shared.topology import DELIVERY_LIMIT
 
 log = logging.get("verdict.worker")
@@ -82,9 +84,10 @@ class Permanent(Exception):
 
 
 class Settler:
-    def __init__(self, broker: Broker, *, publish_timeout: float) -> None:
+    def __init__(self, broker: Broker, publisher: Publisher) -> None:
         self.broker = broker
-        self.publish_timeout = publish_timeout
+        # The worker's own publisher: retries and dead letters go out as its outcome events do.
+        self.publisher = publisher
 
     async def settle(self, message: AbstractIncomingMessage, work: Awaitable[None]) -> Settled:
         """Run ``work`` for ``message`` and acknowledge it by how it ended."""
@@ -120,8 +123,7 @@ class Settler:
             message, FailureKind.TRANSIENT, NOT_CONFIRMED_REASON, error, attempt
         )
         try:
-            exchange = await self.broker.exchange("")
-            await exchange.publish(_copy(message, headers), queue, timeout=self.publish_timeout)
+            await self.publisher.publish("", queue, message.body, _properties(message, headers))
         except NOT_CONFIRMED:
             return await self._requeue(message)
         if await _ack(message, Settled.RETRIED) is Settled.ABANDONED:
@@ -140,9 +142,11 @@ class Settler:
     ) -> Settled:
         headers = _failure_headers(message, kind, reason, error, attempts)
         try:
-            exchange = await self.broker.exchange(self.broker.topology.dead_exchange)
-            await exchange.publish(
-                _copy(message, headers), _vendor(message), timeout=self.publish_timeout
+            await self.publisher.publish(
+                self.broker.topology.dead_exchange,
+                _vendor(message),
+                message.body,
+                _properties(message, headers),
             )
         except NOT_CONFIRMED:
             return await self._requeue(message)
@@ -201,14 +205,15 @@ def _failure_headers(
     return headers
 
 
-def _copy(message: AbstractIncomingMessage, headers: dict[str, Any]) -> aio_pika.Message:
-    return aio_pika.Message(
-        message.body,
+def _properties(message: AbstractIncomingMessage, headers: dict[str, Any]) -> spec.Basic.Properties:
+    """The message's own properties, with ``headers``, for its copy in a retry queue or the
+    dead-letter queue."""
+    return spec.Basic.Properties(
         headers=headers,
         content_type=message.content_type,
         message_id=message.message_id,
         timestamp=message.timestamp,
-        delivery_mode=DeliveryMode.PERSISTENT,
+        delivery_mode=DeliveryMode.PERSISTENT.value,
     )
 
 

@@ -44,9 +44,10 @@ class Worker:
         self.settings = settings
         self.broker = broker
         self.classifiers = classifiers
-        self.settler = Settler(broker, publish_timeout=settings.publish_timeout)
-        # Outcome events go through the batching publisher (docs/performance.md).
+        # Outcome events, retries and dead letters go through the batching publisher
+        # (docs/performance.md).
         self.publisher = Publisher(broker, timeout=settings.publish_timeout)
+        self.settler = Settler(broker, self.publisher)
         self._channel: AbstractChannel | None = None
         self._consumers: list[tuple[AbstractQueue, str]] = []
         self._in_flight: set[asyncio.Task[object]] = set()

@@ -7,6 +7,7 @@ out, no I/O. It raises :class:`Undecodable` when the body matches none of the ve
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -133,7 +134,9 @@ class EnumTable(Generic[T]):
         return isinstance(value, str) and self.find(value) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def _enum_key(value: str | None) -> str | None:
+    # Cached: vendors send the same few status words over and over.
     found = words(value)
     return None if found is None else "".join(found)
 
