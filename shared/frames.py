@@ -1,4 +1,4 @@
-"""The AMQP 0-9-1 frames of one publish, marshalled for shared/publisher.py.
+"""The AMQP 0-9-1 frames of a publish and of an ack, marshalled for shared/publisher.py.
 
 pamqp marshals a content header generically (a type lookup and a dispatch per property and per
 table value); on the ingress's hot path that cost as much as the rest of the publish. This
@@ -21,10 +21,13 @@ Properties = commands.Basic.Properties
 # Frame: type, channel, payload size; then the payload and the frame-end octet.
 _FRAME = struct.Struct(">BHI")
 _FRAME_END = b"\xce"
-_HEADER, _BODY = 2, 3
+_METHOD, _HEADER, _BODY = 1, 2, 3
 # Content header payload: class id, weight, body size, property flags (Basic has 14 < 16).
 _HEADER_START = struct.Struct(">HHQH")
 _LONG = struct.Struct(">I")
+# basic.ack: frame type, channel, payload size, class id, method id, delivery tag, multiple.
+_ACK = struct.Struct(">BHIHHQB")
+_ACK_PAYLOAD_SIZE = _ACK.size - _FRAME.size
 _MAX_KEY_BYTES = 128
 _MAX_SHORT_STRING_BYTES = 255
 
@@ -34,6 +37,22 @@ def method(channel: int, exchange: str, routing_key: str, *, mandatory: bool) ->
         exchange=exchange, routing_key=routing_key, mandatory=mandatory
     )
     return frame.marshal(publish, channel)
+
+
+def ack(channel: int, delivery_tag: int) -> bytes:
+    """basic.ack of one delivery."""
+    return (
+        _ACK.pack(
+            _METHOD,
+            channel,
+            _ACK_PAYLOAD_SIZE,
+            commands.Basic.frame_id,
+            commands.Basic.Ack.frame_id,
+            delivery_tag,
+            0,
+        )
+        + _FRAME_END
+    )
 
 
 def content_header(channel: int, body_size: int, properties: Properties) -> bytes:

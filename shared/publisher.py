@@ -13,6 +13,10 @@ periodic sweep rather than a timer each. It registers each confirmation with aio
 aiormq's own ``basic_publish`` does, so acks, nacks, returns (publishes are mandatory) and a
 closing channel resolve it the same way.
 
+A worker's acknowledgements go out in the same writes (:meth:`Publisher.acknowledge`): one write
+for a turn's outcome events and acks, instead of a write, a drain and several loop turns for
+each ack.
+
 The publisher owns a channel: a confirm channel numbers publishes in the order they reach the
 socket, so nothing else may publish on it.
 """
@@ -81,6 +85,16 @@ class Publisher:
                 # The sweep cancelled it (a late confirm is then ignored quietly by aiormq).
                 raise TimeoutError("the broker did not confirm the publish in time") from None
             raise
+
+    def acknowledge(self, channel: aiormq.abc.AbstractChannel, delivery_tag: int) -> None:
+        """Acknowledge a delivery on ``channel`` (any channel of the connection) in the next write.
+
+        An ack has no reply, so this returns at once. If the channel closes before the write, the
+        ack is dropped and the broker redelivers the message, as it would have anyway.
+        """
+        if not isinstance(channel, aiormq.Channel) or channel.is_closed:
+            raise aiormq.exceptions.ChannelInvalidStateError(f"{channel!r} closed")
+        self._batch_for(channel).append(frames.ack(channel.number, delivery_tag))
 
     async def close(self) -> None:
         if self._sweeper is not None:
@@ -162,17 +176,24 @@ class Publisher:
         return marshalled
 
     async def _write(self) -> None:
-        """Hand each batch to the connection's writer as one frame set, in publish order."""
+        """Hand the waiting batches to the connection's writer as one write, in order."""
         assert self._wakeup is not None
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
+            # Every channel's frames for one connection go out together (frames carry their
+            # channel number); a reconnect makes a second connection, with its own queue.
+            writes: list[tuple[asyncio.Queue[ChannelFrame], list[bytes | memoryview]]] = []
             while self._batches:
                 channel, batch = self._batches.popleft()
                 if channel.is_closed:
                     continue  # its confirmations were rejected when it closed
-                payload = b"".join(batch)
-                await channel.write_queue.put(ChannelFrame(payload=payload, should_close=False))
+                if writes and writes[-1][0] is channel.write_queue:
+                    writes[-1][1].extend(batch)
+                else:
+                    writes.append((channel.write_queue, batch))
+            for queue, parts in writes:
+                await queue.put(ChannelFrame(payload=b"".join(parts), should_close=False))
 
     def _sweep(self) -> None:
         """Forget settled confirmations and time out those past their deadline."""

@@ -88,3 +88,9 @@ def test_body_frames_split_at_the_limit_and_join_back(size: int) -> None:
         joined += part.value
         wire = wire[consumed:]
     assert joined == data
+
+
+@given(st.integers(1, 2**16 - 1), st.integers(1, 2**64 - 1))
+def test_ack_is_byte_identical_to_pamqp(channel: int, delivery_tag: int) -> None:
+    ack = commands.Basic.Ack(delivery_tag=delivery_tag, multiple=False)
+    assert frames.ack(channel, delivery_tag) == frame.marshal(ack, channel)

@@ -100,7 +100,7 @@ class Settler:
         except Exception as exc:
             log.error("message_failed", error=type(exc).__name__, exc_info=exc)
             return await self._poison(message, exc)
-        return await _ack(message, Settled.DONE)
+        return self._ack(message, Settled.DONE)
 
     async def _poison(self, message: AbstractIncomingMessage, exc: Exception) -> Settled:
         deliveries = _int(message.headers.get(_DELIVERY_COUNT)) + 1
@@ -126,7 +126,7 @@ class Settler:
             await self.publisher.publish("", queue, message.body, _properties(message, headers))
         except NOT_CONFIRMED:
             return await self._requeue(message)
-        if await _ack(message, Settled.RETRIED) is Settled.ABANDONED:
+        if self._ack(message, Settled.RETRIED) is Settled.ABANDONED:
             return Settled.ABANDONED
         metrics.RETRIES.labels(vendor=self._vendor_label(message)).inc()
         return Settled.RETRIED
@@ -150,13 +150,24 @@ class Settler:
             )
         except NOT_CONFIRMED:
             return await self._requeue(message)
-        if await _ack(message, Settled.DEAD_LETTERED) is Settled.ABANDONED:
+        if self._ack(message, Settled.DEAD_LETTERED) is Settled.ABANDONED:
             return Settled.ABANDONED
         metrics.DEAD_LETTERS.labels(vendor=self._vendor_label(message), kind=kind.value).inc()
         return Settled.DEAD_LETTERED
 
     def _vendor_label(self, message: AbstractIncomingMessage) -> str:
         return metrics.vendor_label(_vendor(message), self.broker.topology.vendors)
+
+    def _ack(self, message: AbstractIncomingMessage, settled: Settled) -> Settled:
+        """Acknowledge (in the publisher's next write); if the channel is gone the broker
+        redelivers the message instead."""
+        try:
+            if message.delivery_tag is not None:
+                self.publisher.acknowledge(message.channel, message.delivery_tag)
+        except (*NOT_CONFIRMED, RuntimeError) as exc:
+            log.warning("ack_lost", error=type(exc).__name__, would_have_been=settled.value)
+            return Settled.ABANDONED
+        return settled
 
     async def _requeue(self, message: AbstractIncomingMessage) -> Settled:
         # If the channel is gone the broker requeues the message itself.
@@ -165,16 +176,6 @@ class Settler:
         except (*NOT_CONFIRMED, RuntimeError):
             return Settled.ABANDONED
         return Settled.REQUEUED
-
-
-async def _ack(message: AbstractIncomingMessage, settled: Settled) -> Settled:
-    """Acknowledge; if the channel is gone the broker redelivers the message instead."""
-    try:
-        await message.ack()
-    except (*NOT_CONFIRMED, RuntimeError) as exc:
-        log.warning("ack_lost", error=type(exc).__name__, would_have_been=settled.value)
-        return Settled.ABANDONED
-    return settled
 
 
 def _describe(exc: BaseException) -> str:
