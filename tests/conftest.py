@@ -118,6 +118,9 @@ async def channel(
     yield channel
     cleanup = await connection.channel()
     await delete(cleanup, topology)
+    # The verdict processes a test starts declare the production retry queues, whatever
+    # shorter delays the test itself uses.
+    await delete(cleanup, Topology(topology.namespace, topology.vendors))
     await cleanup.close()
 
 
