@@ -12,8 +12,9 @@ Figures = dict[str, dict[str, Any]]
 OVERLOAD_P50_MS = 25.0
 OVERLOAD_P99_MS = 100.0
 HALF_RATE_P99_MS = 25.0
-# A soak's second half may drift by this much and still count as flat (allocator noise).
-FLAT_MIB_PER_MIN = 2.0
+# Flat: the median RSS of a soak's last fifth is at most this share of the bound above that of
+# its second fifth (the first is warm-up).
+FLAT_SHARE_OF_BOUND = 0.1
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,8 @@ def checks(figures: Figures) -> list[Check]:
             Check(
                 f"past max (offered {over['target_rps']}/s on {over['connections']} connections): "
                 f"503s, p50 ≤ {OVERLOAD_P50_MS:g} ms, p99 ≤ {OVERLOAD_P99_MS:g} ms",
-                f"{over['rps']}/s accepted, {shed} answered 503, {other_5xx} other 5xx, "
+                f"{over['rps']}/s accepted ({over['rps'] / (over['target_rps'] / 2):.0%} of "
+                f"the maximum), {shed} answered 503, {other_5xx} other 5xx, "
                 f"p50 {over['p50_ms']} ms, p99 {over['p99_ms']} ms",
                 shed > 0
                 and other_5xx == 0
@@ -106,15 +108,21 @@ def checks(figures: Figures) -> list[Check]:
         result.append(Check("memory within bound and flat", "—", None))
     else:
         flat_judged = memory["seconds"] >= 240
-        drift = memory["rss_drift_mib_per_min"]
+        medians = memory["rss_fifth_medians_mib"]
+        growth = medians[-1] - medians[1] if len(medians) == 5 else 0.0
+        tolerance = FLAT_SHARE_OF_BOUND * memory["bound_mib"]
         result.append(
             Check(
                 f"memory: peak ≤ {memory['bound_mib']} MiB"
-                + (f", flat (≤ {FLAT_MIB_PER_MIN:g} MiB/min)" if flat_judged else ""),
-                f"peak {memory['rss_peak_mib']} MiB, drift {drift} MiB/min "
+                + (
+                    f", flat (last fifth's median ≤ second's + {tolerance:.0f} MiB)"
+                    if flat_judged
+                    else ""
+                ),
+                f"peak {memory['rss_peak_mib']} MiB, medians by fifth {medians} MiB "
                 f"over {memory['seconds']} s",
                 memory["rss_peak_mib"] <= memory["bound_mib"]
-                and (not flat_judged or abs(drift) <= FLAT_MIB_PER_MIN),
+                and (not flat_judged or growth <= tolerance),
             )
         )
     return result

@@ -390,7 +390,7 @@ class Suite:
             body_mib=round(body_mib, 2),
             bound_mib=round(150 + 2 * connections * body_mib, 1),
             rss_peak_mib=round(memory.peak, 1),
-            rss_drift_mib_per_min=round(memory.drift_mib_per_min(), 2),
+            rss_fifth_medians_mib=[round(rss, 1) for rss in memory.fifth_medians()],
             rss_samples=[
                 round(rss, 1) for _, rss in memory.samples[:: max(1, len(memory.samples) // 60)]
             ],
