@@ -26,6 +26,8 @@ W2_TOPICS = {
     "monitoring": "caseResultMonitoring",
     "alert-remediation": "AlertRemediation",
     "bundle-remediation": "BundleRemediation",
+    # A topic the adapter does not know: pending, unrecognised_event (outcome policy, rule 3).
+    "topic-unknown": "caseResultDeleted",
 }
 
 
