@@ -31,8 +31,10 @@ import aiormq
 from aio_pika.abc import AbstractChannel
 from aiormq.abc import ChannelFrame
 
-from shared import frames
+from shared import frames, logging
 from shared.broker import Broker
+
+log = logging.get("verdict.publisher")
 
 # How often timed-out confirmations are looked for: a publish gives up between ``timeout`` and
 # ``timeout + sweep_seconds`` after it started.
@@ -52,7 +54,10 @@ class Publisher:
         self._opening: asyncio.Lock | None = None
         # Batches waiting for the writer, in publish order: (channel, frames).
         self._batches: deque[tuple[aiormq.Channel, list[bytes | memoryview]]] = deque()
-        self._wakeup: asyncio.Event | None = None
+        self._wakeup = asyncio.Event()
+        # Set while the writer has handed every batch to aiormq (see flush).
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._writer: asyncio.Task[None] | None = None
         # Confirmations in publish order, so deadlines are in order too (one timeout for all).
         self._pending: deque[tuple[float, asyncio.Future[object], aiormq.Channel, str, int]] = (
@@ -92,9 +97,24 @@ class Publisher:
         An ack has no reply, so this returns at once. If the channel closes before the write, the
         ack is dropped and the broker redelivers the message, as it would have anyway.
         """
-        if not isinstance(channel, aiormq.Channel) or channel.is_closed:
+        if not isinstance(channel, aiormq.Channel) or _closing(channel):
             raise aiormq.exceptions.ChannelInvalidStateError(f"{channel!r} closed")
         self._batch_for(channel).append(frames.ack(channel.number, delivery_tag))
+
+    async def flush(self) -> None:
+        """Wait until every frame enqueued so far (acks included) has reached the socket.
+
+        A stopping worker calls this before closing the channel its messages came on, so that
+        their acks go out first and the broker does not redeliver what was settled.
+        """
+        await self._idle.wait()
+        channel = self._underlay
+        if channel is None or _closing(channel):
+            return  # the connection is gone: the broker redelivers whatever was not acked
+        # aiormq's writer drains the socket for this frame, after everything queued before it.
+        drained = asyncio.get_running_loop().create_future()
+        await channel.write_queue.put(ChannelFrame(b"", should_close=False, drain_future=drained))
+        await drained
 
     async def close(self) -> None:
         if self._sweeper is not None:
@@ -107,7 +127,7 @@ class Publisher:
 
     async def _channel(self) -> aiormq.Channel:
         underlay = self._underlay
-        if underlay is not None and not underlay.is_closed and self.broker.ready:
+        if underlay is not None and not _closing(underlay) and self.broker.ready:
             return underlay
         if not self.broker.ready or self.broker.connection is None:
             # While reconnecting, a robust channel would make the publish wait: refuse at once.
@@ -135,6 +155,13 @@ class Publisher:
         # aiormq finds a returned (unroutable) message's confirmation by its message id.
         message_id = properties.message_id or uuid.uuid4().hex
         properties.message_id = message_id
+        # Marshalled before the publish is numbered: a value that cannot be encoded raises here,
+        # and leaves the channel's count of publishes in step with the broker's confirms.
+        marshalled = [
+            self._method_frame(channel.number, exchange, routing_key),
+            frames.content_header(channel.number, len(body), properties),
+            *frames.body(channel.number, body, channel.max_content_size),
+        ]
 
         channel.delivery_tag += 1
         delivery_tag = channel.delivery_tag
@@ -147,11 +174,7 @@ class Publisher:
         )  # fmt: skip
         if self._sweeper is None:
             self._sweeper = confirmation.get_loop().call_later(self.sweep_seconds, self._sweep)
-
-        batch = self._batch_for(channel)
-        batch.append(self._method_frame(channel.number, exchange, routing_key))
-        batch.append(frames.content_header(channel.number, len(body), properties))
-        batch += frames.body(channel.number, body, channel.max_content_size)
+        self._batch_for(channel).extend(marshalled)
         return confirmation
 
     def _batch_for(self, channel: aiormq.Channel) -> list[bytes | memoryview]:
@@ -159,9 +182,8 @@ class Publisher:
             return self._batches[-1][1]
         batch: list[bytes | memoryview] = []
         self._batches.append((channel, batch))
-        if self._wakeup is None:
-            self._wakeup = asyncio.Event()
         self._wakeup.set()
+        self._idle.clear()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write(), name="publisher-writer")
         return batch
@@ -176,24 +198,26 @@ class Publisher:
         return marshalled
 
     async def _write(self) -> None:
-        """Hand the waiting batches to the connection's writer as one write, in order."""
-        assert self._wakeup is not None
+        """Hand the waiting batches to the connection's writer, as few writes as possible."""
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
-            # Every channel's frames for one connection go out together (frames carry their
-            # channel number); a reconnect makes a second connection, with its own queue.
-            writes: list[tuple[asyncio.Queue[ChannelFrame], list[bytes | memoryview]]] = []
             while self._batches:
-                channel, batch = self._batches.popleft()
-                if channel.is_closed:
-                    continue  # its confirmations were rejected when it closed
-                if writes and writes[-1][0] is channel.write_queue:
-                    writes[-1][1].extend(batch)
-                else:
-                    writes.append((channel.write_queue, batch))
-            for queue, parts in writes:
-                await queue.put(ChannelFrame(payload=b"".join(parts), should_close=False))
+                # Consecutive batches for one connection go out as one write (frames carry their
+                # channel number); a reconnect makes a second connection, with its own queue.
+                queue = self._batches[0][0].write_queue
+                parts: list[bytes | memoryview] = []
+                while self._batches and self._batches[0][0].write_queue is queue:
+                    channel, batch = self._batches.popleft()
+                    if _closing(channel):
+                        # Its publishes' confirmations were rejected as it closed; its acks are
+                        # moot (the broker redelivers), and sent now would close the connection.
+                        log.info("frames_dropped", channel=channel.number, frames=len(batch))
+                        continue
+                    parts += batch
+                if parts:
+                    await queue.put(ChannelFrame(payload=b"".join(parts), should_close=False))
+            self._idle.set()
 
     def _sweep(self) -> None:
         """Forget settled confirmations and time out those past their deadline."""
@@ -213,3 +237,11 @@ class Publisher:
                 del channel.message_id_delivery_tag[message_id]
         if pending:
             self._sweeper = pending[0][1].get_loop().call_later(self.sweep_seconds, self._sweep)
+
+
+def _closing(channel: aiormq.Channel) -> bool:
+    """Closed, or being closed by the broker: aiormq answers the broker's Channel.Close at once
+    but marks the channel closed some loop turns later, and a frame sent on it in between makes
+    the broker close the whole connection. (aiormq's own methods check the same event.)"""
+    close_event = getattr(channel, "_Channel__close_event", None)
+    return channel.is_closed or (close_event is not None and close_event.is_set())

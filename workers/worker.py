@@ -94,6 +94,10 @@ class Worker:
             for task in unfinished:
                 task.cancel()
             await asyncio.gather(*unfinished, return_exceptions=True)
+        # The acks of what finished are in the publisher's next write: out before the channel
+        # closes, or the broker would redeliver those messages.
+        with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError, TimeoutError):
+            await asyncio.wait_for(self.publisher.flush(), _CLOSE_TIMEOUT)
         if self._channel is not None:
             # Closing the channel hands every unacknowledged message back to the broker.
             with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError, TimeoutError):
