@@ -4,7 +4,9 @@ pamqp marshals a content header generically (a type lookup and a dispatch per pr
 table value); on the ingress's hot path that cost as much as the rest of the publish. This
 module writes the same bytes directly for the values the pipeline sends (strings and nested
 tables) and hands every other value to pamqp, so its output is byte-identical to pamqp's
-(tests/test_frames.py checks it).
+(tests/test_frames.py checks it). One addition: a header pamqp read as bytes (a long string that
+is not UTF-8, which a dead letter keeps from its original) is written back as the long string it
+was, where pamqp would raise.
 """
 
 from __future__ import annotations
@@ -108,6 +110,9 @@ def _table(table: dict[str, Any]) -> bytes:
         if type(value) is str:
             encoded = value.encode()
             parts.append(b"S" + _LONG.pack(len(encoded)) + encoded)
+        elif type(value) is bytes:
+            # A long string that is not UTF-8: pamqp reads it as bytes and cannot write it back.
+            parts.append(b"S" + _LONG.pack(len(value)) + value)
         elif type(value) is dict:
             parts.append(b"F" + _table(value))
         else:

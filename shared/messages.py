@@ -35,6 +35,8 @@ _CREDENTIAL_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "x-api-key", "webhook-signature"}
 )
 _CREDENTIAL_WORDS = ("signature", "token", "secret", "password", "api-key", "apikey")
+# An AMQP short string, such as the content_type property, holds at most 255 bytes.
+_MAX_CONTENT_TYPE_BYTES = 255
 
 
 class MalformedEnvelope(Exception):
@@ -95,6 +97,10 @@ def inbound_properties(
 ) -> spec.Basic.Properties:
     """The AMQP properties of an inbound message: what the ingress publishes with the body."""
     received_at = received_at or datetime.now(UTC)
+    if content_type is not None and len(content_type.encode()) > _MAX_CONTENT_TYPE_BYTES:
+        # AMQP's content_type is a short string; a longer one (no vendor sends one) travels only
+        # in the forwarded request headers.
+        content_type = None
     return spec.Basic.Properties(
         message_id=message_id or new_message_id(),
         timestamp=received_at,

@@ -94,8 +94,9 @@ RETRIES = Counter(
 )
 DEAD_LETTERS = Counter(
     "verdict_worker_dead_letters",
-    "Messages the worker dead-lettered, by failure kind (permanent, transient, poison). Poison "
-    "that kills the worker is dead-lettered by the broker's delivery limit and not counted here.",
+    "Messages the worker dead-lettered, by failure kind (permanent, transient, poison; broker when "
+    "its copy could not be encoded and the broker dead-lettered the original). Poison that kills "
+    "the worker is dead-lettered by the broker's delivery limit and not counted here.",
     ["vendor", "kind"],
     registry=REGISTRY,
 )

@@ -95,3 +95,11 @@ def test_body_frames_split_at_the_limit_and_join_back(size: int) -> None:
 def test_ack_is_byte_identical_to_pamqp(channel: int, delivery_tag: int) -> None:
     ack = commands.Basic.Ack(delivery_tag=delivery_tag, multiple=False)
     assert frames.ack(channel, delivery_tag) == frame.marshal(ack, channel)
+
+
+def test_a_header_pamqp_read_as_bytes_is_written_back_as_it_came() -> None:
+    # pamqp decodes a long string that is not UTF-8 as bytes, and cannot encode bytes itself.
+    properties = frames.Properties(headers={"raw": b"\xff\xfe", "nested": {"raw": b"ok"}})
+    _, _, decoded = frame.unmarshal(frames.content_header(1, 0, properties))
+    assert isinstance(decoded, header.ContentHeader)
+    assert decoded.properties.headers == {"raw": b"\xff\xfe", "nested": {"raw": "ok"}}

@@ -33,6 +33,7 @@ from shared import logging, messages, metrics
 from shared.broker import Broker
 from shared.publisher import Publisher
 from shared.topology import DELIVERY_LIMIT
+from workers import deadletter
 
 log = logging.get("verdict.worker")
 
@@ -126,6 +127,8 @@ class Settler:
             await self.publisher.publish("", queue, message.body, _properties(message, headers))
         except NOT_CONFIRMED:
             return await self._requeue(message)
+        except Exception as exc:
+            return await self._unwritable(message, exc)
         if self._ack(message, Settled.RETRIED) is Settled.ABANDONED:
             return Settled.ABANDONED
         metrics.RETRIES.labels(vendor=self._vendor_label(message)).inc()
@@ -150,9 +153,25 @@ class Settler:
             )
         except NOT_CONFIRMED:
             return await self._requeue(message)
+        except Exception as exc:
+            return await self._unwritable(message, exc)
         if self._ack(message, Settled.DEAD_LETTERED) is Settled.ABANDONED:
             return Settled.ABANDONED
         metrics.DEAD_LETTERS.labels(vendor=self._vendor_label(message), kind=kind.value).inc()
+        return Settled.DEAD_LETTERED
+
+    async def _unwritable(self, message: AbstractIncomingMessage, exc: Exception) -> Settled:
+        """Its copy cannot even be encoded (a header no AMQP encoder takes): the broker
+        dead-letters the original instead, with its ``x-death`` (kind ``broker``, reason
+        ``rejected`` in ``verdict dlq``)."""
+        log.error("copy_unwritable", error=type(exc).__name__)
+        try:
+            await message.reject(requeue=False)
+        except (*NOT_CONFIRMED, RuntimeError):
+            return Settled.ABANDONED
+        metrics.DEAD_LETTERS.labels(
+            vendor=self._vendor_label(message), kind=deadletter.BROKER
+        ).inc()
         return Settled.DEAD_LETTERED
 
     def _vendor_label(self, message: AbstractIncomingMessage) -> str:
@@ -208,12 +227,16 @@ def _failure_headers(
 
 def _properties(message: AbstractIncomingMessage, headers: dict[str, Any]) -> spec.Basic.Properties:
     """The message's own properties, with ``headers``, for its copy in a retry queue or the
-    dead-letter queue."""
+    dead-letter queue (the same ones a replay keeps: workers/dlq.py)."""
     return spec.Basic.Properties(
         headers=headers,
         content_type=message.content_type,
+        content_encoding=message.content_encoding,
         message_id=message.message_id,
+        correlation_id=message.correlation_id,
         timestamp=message.timestamp,
+        message_type=message.type,
+        app_id=message.app_id,
         delivery_mode=DeliveryMode.PERSISTENT.value,
     )
 

@@ -9,6 +9,7 @@ from aio_pika.abc import AbstractChannel
 
 from shared.broker import Broker
 from shared.outcome import Outcome
+from shared.publisher import Publisher
 from shared.settings import Settings
 from shared.topology import RETRY_DELAYS_SECONDS, Topology
 from tests.faults.support import (
@@ -19,7 +20,8 @@ from tests.faults.support import (
     running_worker,
     wait_until,
 )
-from workers import settle
+from tests.support import take
+from workers import deadletter, settle
 from workers.deadletter import DeadLetter
 
 
@@ -100,3 +102,25 @@ async def test_retries_run_out_into_the_dead_letter_queue(
     assert letter.first_failed_at is not None
     assert letter.last_failed_at is not None
     assert letter.first_failed_at < letter.last_failed_at
+
+
+async def test_a_copy_that_cannot_be_encoded_is_dead_lettered_by_the_broker(
+    broker: Broker, channel: AbstractChannel, topology: Topology
+) -> None:
+    # Nothing a broker sends decodes to a value AMQP cannot encode; a header forced in stands
+    # for one, so that the worker's last resort is shown to lose nothing.
+    publisher = Publisher(broker, timeout=5.0)
+    settler = settle.Settler(broker, publisher)
+    await publish_inbound(broker, "idwise", b"not json")
+    message = await (await channel.get_queue(topology.inbound_queue("idwise"))).get(timeout=5)
+    message.headers["unencodable"] = object()  # type: ignore[assignment]
+
+    async def undecodable() -> None:
+        raise settle.Permanent("undecodable", "not JSON")
+
+    assert await settler.settle(message, undecodable()) is settle.Settled.DEAD_LETTERED
+    [dead] = await take(channel, topology.dead_letter_queue)
+    assert dead.body == b"not json"
+    letter = deadletter.read(dead, dead.routing_key)
+    assert (letter.kind, letter.reason) == (deadletter.BROKER, "rejected")
+    await publisher.close()
