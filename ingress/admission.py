@@ -70,6 +70,9 @@ class Admission:
         """True when every webhook in flight was answered within ``timeout`` seconds."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), timeout)
+        if self._report is not None:  # a count not yet logged, from the last second
+            self._report.cancel()
+            self._report_shed()
         return self._idle.is_set()
 
     def _count_shed(self) -> None:

@@ -116,12 +116,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
     if authenticated is False:
         return _unauthenticated(endpoint, peer, request.content_length)
     try:
-        body = await read_body(
-            request.content,
-            limit,
-            request.app[SETTINGS].read_timeout,
-            None if "Content-Encoding" in request.headers else request.content_length,
-        )
+        body = await read_body(request.content, limit, request.app[SETTINGS].read_timeout)
     except BodyTooLarge:
         return _refuse(
             413,

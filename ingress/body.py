@@ -10,8 +10,9 @@ import asyncio
 
 from aiohttp import StreamReader
 
-# A webhook's body as read: a bytearray when its length was announced, filled in place as it
-# arrives, so that a body of several MB is not held twice (its chunks and their join).
+# A webhook's body as read: bytes when it came with its headers, else a bytearray grown as it
+# arrives, so that a body of several MB is not held twice (its chunks and their join), and a
+# client holds only what it has sent, not what it announced.
 Body = bytes | bytearray
 
 
@@ -23,52 +24,21 @@ class BodyTooSlow(Exception):
     pass
 
 
-async def read_body(
-    content: StreamReader, limit: int, timeout: float, length: int | None = None
-) -> Body:
-    """The whole body, or :class:`BodyTooLarge` / :class:`BodyTooSlow` as soon as it is either.
-
-    ``length``: the announced Content-Length (already checked against ``limit``), if any and
-    if the body is not compressed (aiohttp undoes a Content-Encoding, and then it is not the
-    length of what arrives here).
-    """
+async def read_body(content: StreamReader, limit: int, timeout: float) -> Body:
+    """The whole body, or :class:`BodyTooLarge` / :class:`BodyTooSlow` as soon as it is either."""
     if content.is_eof():
         # The whole body came with the headers (most webhooks): nothing to wait for or time.
         body = content.read_nowait()
         if len(body) > limit:
             raise BodyTooLarge
         return body
-    if length is not None:
-        return await _read_into(content, length, timeout)
-    chunks: list[bytes] = []
-    size = 0
+    buffer = bytearray()
     try:
         async with asyncio.timeout(timeout):
             while chunk := await content.readany():
-                size += len(chunk)
-                if size > limit:
+                if len(buffer) + len(chunk) > limit:
                     raise BodyTooLarge
-                chunks.append(chunk)
+                buffer += chunk
     except TimeoutError:
         raise BodyTooSlow from None
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-async def _read_into(content: StreamReader, length: int, timeout: float) -> bytearray:
-    buffer = bytearray(length)
-    view = memoryview(buffer)
-    size = 0
-    try:
-        async with asyncio.timeout(timeout):
-            while chunk := await content.readany():
-                if size + len(chunk) > length:
-                    raise BodyTooLarge
-                view[size : size + len(chunk)] = chunk
-                size += len(chunk)
-    except TimeoutError:
-        raise BodyTooSlow from None
-    finally:
-        view.release()
-    # aiohttp ends a body shorter than announced with an error; this is only a second guard.
-    del buffer[size:]
     return buffer
