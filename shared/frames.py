@@ -1,4 +1,4 @@
-"""The AMQP 0-9-1 frames of a publish and of an ack, marshalled for shared/publisher.py.
+"""The AMQP 0-9-1 frames of a publish and of a settlement, marshalled for shared/publisher.py.
 
 pamqp marshals a content header generically (a type lookup and a dispatch per property and per
 table value); on the ingress's hot path that cost as much as the rest of the publish. This
@@ -11,6 +11,7 @@ was, where pamqp would raise.
 
 from __future__ import annotations
 
+import enum
 import functools
 import struct
 from collections.abc import Callable
@@ -41,8 +42,24 @@ def method(channel: int, exchange: str, routing_key: str, *, mandatory: bool) ->
     return frame.marshal(publish, channel)
 
 
+class Settlement(enum.Enum):
+    """What a consumer tells the broker about one delivery."""
+
+    ACK = "ack"  # done: the queue forgets it
+    REQUEUE = "requeue"  # basic.nack with requeue: delivered again (counted by a quorum queue)
+    REJECT = "reject"  # basic.reject without requeue: the queue dead-letters it, if it can
+
+
+def settlement(channel: int, delivery_tag: int, how: Settlement) -> bytes:
+    if how is Settlement.ACK:
+        return ack(channel, delivery_tag)
+    if how is Settlement.REQUEUE:
+        return frame.marshal(commands.Basic.Nack(delivery_tag=delivery_tag, requeue=True), channel)
+    return frame.marshal(commands.Basic.Reject(delivery_tag=delivery_tag, requeue=False), channel)
+
+
 def ack(channel: int, delivery_tag: int) -> bytes:
-    """basic.ack of one delivery."""
+    """basic.ack of one delivery (packed here: the worker sends one per message)."""
     return (
         _ACK.pack(
             _METHOD,

@@ -10,7 +10,7 @@ import functools
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import aio_pika
 import msgspec
@@ -138,6 +138,57 @@ def inbound_message(
         content_type=content_type,
         delivery_mode=DeliveryMode.PERSISTENT,
         headers=properties.headers,
+    )
+
+
+class PropertySource(Protocol):
+    """A message's properties under aio-pika's names: an incoming message, or an exported one."""
+
+    @property
+    def content_type(self) -> str | None: ...
+    @property
+    def content_encoding(self) -> str | None: ...
+    @property
+    def priority(self) -> int | None: ...
+    @property
+    def correlation_id(self) -> str | None: ...
+    @property
+    def reply_to(self) -> str | None: ...
+    @property
+    def message_id(self) -> str | None: ...
+    @property
+    def timestamp(self) -> datetime | None: ...
+    @property
+    def type(self) -> str | None: ...
+    @property
+    def user_id(self) -> str | None: ...
+    @property
+    def app_id(self) -> str | None: ...
+    @property
+    def cluster_id(self) -> str | None: ...
+
+
+def copy_properties(source: PropertySource, headers: Mapping[str, Any]) -> spec.Basic.Properties:
+    """The properties for a copy of a message (a retry, a dead letter, a replay, a dead letter
+    moved within its queue): every one of the original's, with ``headers``, persistent.
+
+    ``expiration`` is the one left behind, as RabbitMQ leaves it behind when it dead-letters a
+    message: a copy kept for later must not vanish on the original's deadline.
+    """
+    return spec.Basic.Properties(
+        content_type=source.content_type,
+        content_encoding=source.content_encoding,
+        headers=dict(headers),
+        delivery_mode=DeliveryMode.PERSISTENT.value,
+        priority=source.priority,
+        correlation_id=source.correlation_id,
+        reply_to=source.reply_to,
+        message_id=source.message_id,
+        timestamp=source.timestamp,
+        message_type=source.type,
+        user_id=source.user_id,
+        app_id=source.app_id,
+        cluster_id=source.cluster_id or "",  # pamqp's type: empty for none
     )
 
 

@@ -16,7 +16,6 @@ published again. That is the at-least-once duplicate consumers dedupe on the eve
 
 from __future__ import annotations
 
-import asyncio
 import enum
 import traceback
 from collections.abc import Awaitable
@@ -24,13 +23,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import aiormq
-from aio_pika.abc import AbstractIncomingMessage, DeliveryMode
-from aiormq import spec
+from aio_pika.abc import AbstractIncomingMessage
 
 from shared import logging, messages, metrics
 from shared.broker import Broker
+from shared.errors import NOT_CONFIRMED
+from shared.frames import Settlement
 from shared.publisher import Publisher
 from shared.topology import DELIVERY_LIMIT
 from workers import deadletter
@@ -46,16 +45,6 @@ RETRIES_EXHAUSTED = "retries_exhausted"
 HANDLER_ERROR = "handler_error"
 # The broker's header counting earlier deliveries of a quorum-queue message (read, never written).
 _DELIVERY_COUNT = "x-delivery-count"
-
-# Anything that means the broker did not confirm a publish.
-NOT_CONFIRMED = (
-    aio_pika.exceptions.AMQPError,
-    aio_pika.exceptions.DeliveryError,
-    asyncio.TimeoutError,
-    ConnectionError,
-    # Publishing on a channel that has just closed (a RuntimeError, not an AMQPError).
-    aiormq.exceptions.ChannelInvalidStateError,
-)
 
 
 class FailureKind(enum.StrEnum):
@@ -101,12 +90,12 @@ class Settler:
         except Exception as exc:
             log.error("message_failed", error=type(exc).__name__, exc_info=exc)
             return await self._poison(message, exc)
-        return self._ack(message, Settled.DONE)
+        return self._settle(message, Settlement.ACK, Settled.DONE)
 
     async def _poison(self, message: AbstractIncomingMessage, exc: Exception) -> Settled:
         deliveries = _int(message.headers.get(_DELIVERY_COUNT)) + 1
         if deliveries <= DELIVERY_LIMIT:
-            return await self._requeue(message)
+            return self._requeue(message)
         # The last delivery the queue allows: dead-letter it ourselves, with what went wrong.
         return await self._fail(
             message, FailureKind.POISON, HANDLER_ERROR, _describe(exc), attempts=deliveries
@@ -124,12 +113,14 @@ class Settler:
             message, FailureKind.TRANSIENT, NOT_CONFIRMED_REASON, error, attempt
         )
         try:
-            await self.publisher.publish("", queue, message.body, _properties(message, headers))
+            await self.publisher.publish(
+                "", queue, message.body, messages.copy_properties(message, headers)
+            )
         except NOT_CONFIRMED:
-            return await self._requeue(message)
+            return self._requeue(message)
         except Exception as exc:
-            return await self._unwritable(message, exc)
-        if self._ack(message, Settled.RETRIED) is Settled.ABANDONED:
+            return self._unwritable(message, exc)
+        if self._settle(message, Settlement.ACK, Settled.RETRIED) is Settled.ABANDONED:
             return Settled.ABANDONED
         metrics.RETRIES.labels(vendor=self._vendor_label(message)).inc()
         return Settled.RETRIED
@@ -149,52 +140,47 @@ class Settler:
                 self.broker.topology.dead_exchange,
                 _vendor(message),
                 message.body,
-                _properties(message, headers),
+                messages.copy_properties(message, headers),
             )
         except NOT_CONFIRMED:
-            return await self._requeue(message)
+            return self._requeue(message)
         except Exception as exc:
-            return await self._unwritable(message, exc)
-        if self._ack(message, Settled.DEAD_LETTERED) is Settled.ABANDONED:
+            return self._unwritable(message, exc)
+        if self._settle(message, Settlement.ACK, Settled.DEAD_LETTERED) is Settled.ABANDONED:
             return Settled.ABANDONED
         metrics.DEAD_LETTERS.labels(vendor=self._vendor_label(message), kind=kind.value).inc()
         return Settled.DEAD_LETTERED
 
-    async def _unwritable(self, message: AbstractIncomingMessage, exc: Exception) -> Settled:
+    def _unwritable(self, message: AbstractIncomingMessage, exc: Exception) -> Settled:
         """Its copy cannot even be encoded (a header no AMQP encoder takes): the broker
         dead-letters the original instead, with its ``x-death`` (kind ``broker``, reason
         ``rejected`` in ``verdict dlq``)."""
         log.error("copy_unwritable", error=type(exc).__name__)
-        try:
-            await message.reject(requeue=False)
-        except (*NOT_CONFIRMED, RuntimeError):
-            return Settled.ABANDONED
-        metrics.DEAD_LETTERS.labels(
-            vendor=self._vendor_label(message), kind=deadletter.BROKER
-        ).inc()
-        return Settled.DEAD_LETTERED
+        settled = self._settle(message, Settlement.REJECT, Settled.DEAD_LETTERED)
+        if settled is Settled.DEAD_LETTERED:
+            metrics.DEAD_LETTERS.labels(
+                vendor=self._vendor_label(message), kind=deadletter.BROKER
+            ).inc()
+        return settled
 
     def _vendor_label(self, message: AbstractIncomingMessage) -> str:
         return metrics.vendor_label(_vendor(message), self.broker.topology.vendors)
 
-    def _ack(self, message: AbstractIncomingMessage, settled: Settled) -> Settled:
-        """Acknowledge (in the publisher's next write); if the channel is gone the broker
-        redelivers the message instead."""
+    def _requeue(self, message: AbstractIncomingMessage) -> Settled:
+        return self._settle(message, Settlement.REQUEUE, Settled.REQUEUED)
+
+    def _settle(
+        self, message: AbstractIncomingMessage, how: Settlement, settled: Settled
+    ) -> Settled:
+        """Every ack, nack and reject goes out here, in the publisher's next write. If the
+        channel is gone, the broker redelivers the message instead."""
         try:
             if message.delivery_tag is not None:
-                self.publisher.acknowledge(message.channel, message.delivery_tag)
-        except (*NOT_CONFIRMED, RuntimeError) as exc:
-            log.warning("ack_lost", error=type(exc).__name__, would_have_been=settled.value)
+                self.publisher.settle(message.channel, message.delivery_tag, how)
+        except aiormq.exceptions.ChannelInvalidStateError as exc:
+            log.warning("settlement_lost", error=type(exc).__name__, would_have_been=settled.value)
             return Settled.ABANDONED
         return settled
-
-    async def _requeue(self, message: AbstractIncomingMessage) -> Settled:
-        # If the channel is gone the broker requeues the message itself.
-        try:
-            await message.nack(requeue=True)
-        except (*NOT_CONFIRMED, RuntimeError):
-            return Settled.ABANDONED
-        return Settled.REQUEUED
 
 
 def _describe(exc: BaseException) -> str:
@@ -223,22 +209,6 @@ def _failure_headers(
         }
     )
     return headers
-
-
-def _properties(message: AbstractIncomingMessage, headers: dict[str, Any]) -> spec.Basic.Properties:
-    """The message's own properties, with ``headers``, for its copy in a retry queue or the
-    dead-letter queue (the same ones a replay keeps: workers/dlq.py)."""
-    return spec.Basic.Properties(
-        headers=headers,
-        content_type=message.content_type,
-        content_encoding=message.content_encoding,
-        message_id=message.message_id,
-        correlation_id=message.correlation_id,
-        timestamp=message.timestamp,
-        message_type=message.type,
-        app_id=message.app_id,
-        delivery_mode=DeliveryMode.PERSISTENT.value,
-    )
 
 
 def _vendor(message: AbstractIncomingMessage) -> str:
