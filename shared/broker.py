@@ -1,73 +1,145 @@
-"""The connection to RabbitMQ: robust (it reconnects by itself), confirm channels, the topology.
+"""The connection to RabbitMQ: one of several addresses, reconnecting by itself; the topology; the
+broker's flow control.
 
-A process starts even while the broker is down: :meth:`Broker.start` keeps trying in the
-background, ``ready`` stays False meanwhile, and the ingress answers 503 until it connects.
-Once connected, aio-pika's robust connection reconnects by itself when the broker goes away:
-it reopens the channels, declares the topology again and restores the consumers. Meanwhile
-:meth:`Broker.exchange` refuses at once, so nothing waits for the broker to come back.
+``VERDICT_AMQP_URL`` may list several addresses, comma-separated (a cluster's nodes, or one
+address in front of them). A process holds one connection, to the first address that answers.
+When it loses it, it moves on to the next address that answers, backing off while none does;
+each time it connects it declares the topology and tells its listeners (the worker reopens its
+consumers), so no process needs a restart. The publisher opens its channel on the new connection
+at its next publish.
+
+A process starts even while no broker answers: ``ready`` stays False meanwhile and the ingress
+answers 503. While RabbitMQ blocks the connection (``connection.blocked``, sent during a memory or
+disk alarm, when it stops reading what publishing connections send), ``blocked`` is True: the
+ingress refuses webhooks at once, the worker holds what it has until the alarm clears.
+
+Passwords stay out of logs, errors and metrics: every address there goes through
+:func:`shared.addresses.redact`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable, Sequence
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractRobustConnection
-from yarl import URL
+import aiormq
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 
-from shared import logging, metrics
+from shared import aiormq_internals, logging, metrics
+from shared.addresses import addresses, redact
 from shared.topology import Topology
 
 log = logging.get("verdict.broker")
 
 _FIRST_BACKOFF = 0.5
 _MAX_BACKOFF = 10.0
-# Seconds between aio-pika's attempts to reconnect a connection that was up and was lost.
-_RECONNECT_INTERVAL = 1.0
+# An address that neither answers nor refuses (a node behind a dead host) is given this long.
+_CONNECT_TIMEOUT = 10.0
+# How often a connected process looks at the blocked flag, to log and count its transitions
+# (publishes read the flag itself, at once).
+_WATCH_SECONDS = 0.1
 
-
-def redact(url: str) -> str:
-    """The broker URL without its password, for logs and errors."""
-    parsed = URL(url)
-    return str(parsed.with_password("***")) if parsed.password else url
+Listener = Callable[[AbstractConnection], Awaitable[None]]
 
 
 class Broker:
-    def __init__(self, url: str, topology: Topology, *, name: str) -> None:
-        self.url = url
+    def __init__(self, urls: str | Sequence[str], topology: Topology, *, name: str) -> None:
+        self.urls = addresses(urls) if isinstance(urls, str) else tuple(urls)
         self.topology = topology
         self.name = name
-        self.connection: AbstractRobustConnection | None = None
+        self.connection: AbstractConnection | None = None
+        self._url: str | None = None
+        # A channel of the current connection, for the topology and for exchange() lookups.
         self.channel: AbstractChannel | None = None
+        self._lost = asyncio.Event()
         self._connected = asyncio.Event()
+        self._listeners: list[Listener] = []
+        self._next = 0  # the address to try first
         self._task: asyncio.Task[None] | None = None
-        metrics.track_broker(name, lambda: self.ready)
+        self._closing = False
+        metrics.track_broker(name, lambda: self.ready, lambda: self.blocked)
+
+    @property
+    def address(self) -> str | None:
+        """The address of the current connection, redacted."""
+        return None if self._url is None else redact(self._url)
+
+    @property
+    def amqp(self) -> aiormq.Connection | None:
+        """The current connection's aiormq connection, while it is up."""
+        if not self.ready or self.connection is None or self.connection.transport is None:
+            return None
+        connection = self.connection.transport.connection
+        return connection if isinstance(connection, aiormq.Connection) else None
 
     @property
     def ready(self) -> bool:
-        """Connected, with an open channel that can publish."""
+        """Connected, with the topology declared and a channel open."""
         return (
             self.connection is not None
-            and not self.connection.is_closed
+            and not self._lost.is_set()
             and self.connection.connected.is_set()
             and self.channel is not None
             and not self.channel.is_closed
         )
 
+    @property
+    def blocked(self) -> bool:
+        """RabbitMQ is blocking this connection's publishes (a resource alarm)."""
+        amqp = self.amqp
+        return amqp is not None and aiormq_internals.connection_blocked(amqp)
+
+    def on_connected(self, listener: Listener) -> None:
+        """Call ``listener(connection)`` after every connect, once the topology is declared."""
+        self._listeners.append(listener)
+
     def start(self) -> None:
-        """Connect in the background, retrying with backoff until the broker answers."""
-        self._task = asyncio.create_task(self._connect_until_up(), name=f"{self.name}-connect")
+        """Connect in the background, and again whenever the connection is lost."""
+        self._task = asyncio.create_task(self._stay_connected(), name=f"{self.name}-connect")
 
     async def wait_connected(self, timeout: float | None = None) -> None:
         await asyncio.wait_for(self._connected.wait(), timeout)
 
+    async def until_unblocked(self) -> None:
+        """Return once RabbitMQ no longer blocks the connection (or the connection is gone)."""
+        amqp = self.amqp
+        if amqp is None or not aiormq_internals.connection_blocked(amqp):
+            return
+        # aiormq's ready() returns once connected and unblocked; a lost connection ends it too.
+        waiters = {asyncio.ensure_future(amqp.ready()), asyncio.ensure_future(self._lost.wait())}
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
     async def connect(self) -> None:
-        """Connect once and declare the topology; raises if the broker cannot be reached."""
-        connection = await aio_pika.connect_robust(
-            self.url,
-            client_properties={"connection_name": self.name},
-            reconnect_interval=_RECONNECT_INTERVAL,
+        """Connect to the first address that answers, from the one after the last used, and
+        declare the topology. Raises the last error when none answers."""
+        error: BaseException | None = None
+        for attempt in range(len(self.urls)):
+            index = (self._next + attempt) % len(self.urls)
+            try:
+                await self._connect_to(self.urls[index])
+            except (TimeoutError, OSError, aio_pika.exceptions.AMQPError) as exc:
+                log.warning(
+                    "broker_unreachable",
+                    broker=redact(self.urls[index]),
+                    error=type(exc).__name__,
+                )
+                error = exc
+                continue
+            # Next time, start with the next address: the one just used is the one lost.
+            self._next = (index + 1) % len(self.urls)
+            return
+        assert error is not None
+        raise error
+
+    async def _connect_to(self, url: str) -> None:
+        connection = await aio_pika.connect(
+            url, client_properties={"connection_name": self.name}, timeout=_CONNECT_TIMEOUT
         )
         try:
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -75,44 +147,62 @@ class Broker:
         except BaseException:
             await connection.close()
             raise
-        self.connection, self.channel = connection, channel
-        connection.close_callbacks.add(self._on_lost)
-        connection.reconnect_callbacks.add(self._on_reconnected)
+        lost = asyncio.Event()
+        connection.close_callbacks.add(lambda *_: lost.set())
+        self.connection, self.channel, self._lost, self._url = connection, channel, lost, url
         self._connected.set()
-        log.info("broker_connected", broker=redact(self.url))
+        for listener in self._listeners:
+            try:
+                await listener(connection)
+            except (aio_pika.exceptions.AMQPError, OSError, RuntimeError) as exc:
+                # The connection went again already: the next round reconnects.
+                log.warning("broker_listener_failed", error=type(exc).__name__)
 
-    def _on_lost(self, *_: object) -> None:
-        if self.connection is not None and not self.connection.close_called:
-            log.warning("broker_connection_lost", broker=redact(self.url))
-
-    def _on_reconnected(self, *_: object) -> None:
-        log.info("broker_reconnected", broker=redact(self.url))
-
-    async def _connect_until_up(self) -> None:
+    async def _stay_connected(self) -> None:
         backoff = _FIRST_BACKOFF
-        while True:
+        connected_before = False
+        while not self._closing:
             try:
                 await self.connect()
-            except (TimeoutError, OSError, aio_pika.exceptions.AMQPError) as exc:
-                log.warning(
-                    "broker_unreachable",
-                    broker=redact(self.url),
-                    error=type(exc).__name__,
-                    retry_in=backoff,
-                )
+            except (TimeoutError, OSError, aio_pika.exceptions.AMQPError):
+                log.warning("broker_retrying", retry_in=backoff, addresses=len(self.urls))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF)
-            else:
-                return
+                continue
+            backoff = _FIRST_BACKOFF
+            log.info(
+                "broker_reconnected" if connected_before else "broker_connected",
+                broker=self.address,
+            )
+            connected_before = True
+            await self._watch()
+            if not self._closing:
+                log.warning("broker_connection_lost", broker=self.address)
+
+    async def _watch(self) -> None:
+        """Until the connection is lost: log each change of the blocked flag, once."""
+        blocked = False
+        lost = self._lost
+        while not lost.is_set():
+            if self.blocked != blocked:
+                blocked = not blocked
+                if blocked:
+                    log.warning("broker_blocked", broker=self.address)
+                else:
+                    log.info("broker_unblocked", broker=self.address)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(lost.wait(), _WATCH_SECONDS)
+        if blocked:
+            log.info("broker_unblocked", broker=self.address, detail="connection lost")
 
     async def exchange(self, name: str) -> AbstractExchange:
-        # While reconnecting, a robust channel would make a publish wait for the broker; refuse
-        # at once instead (the ingress answers 503, the worker retries or requeues).
+        # While reconnecting, refuse at once (the caller answers 503, retries or requeues).
         if self.channel is None or not self.ready:
             raise ConnectionError("not connected to the broker")
         return await self.channel.get_exchange(name, ensure=False)
 
     async def close(self) -> None:
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from shared import vendor_settings
+from shared.addresses import addresses
 
 # One error for all settings, defined next to the vendor settings; re-exported from here.
 from shared.vendor_settings import ConfigError as ConfigError  # noqa: PLC0414
@@ -31,6 +32,7 @@ DEFAULT_VENDORS = ("incode", "w2", "idwise", "metamap")
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    # One broker address, or several separated by commas (shared/addresses.py).
     amqp_url: str = "amqp://guest:guest@localhost:5672/"
     # Prefix of every exchange and queue name, so several pipelines (or test runs) share a broker.
     namespace: Name = "verdict"
@@ -45,6 +47,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Webhooks one ingress process handles at once (body read to confirm); past it, 503 at once.
     # Bounds both the latency of what is accepted and the memory held in bodies.
     max_in_flight: Annotated[int, msgspec.Meta(ge=1)] = 128
+    # Bytes of webhooks one ingress process lets wait for the broker's socket (a slow or stalled
+    # broker); past it, 503 at once. A webhook larger than this still goes when nothing waits.
+    publish_buffer_bytes: Annotated[int, msgspec.Meta(gt=0)] = 64 * 1024 * 1024
     # Messages a worker holds unacknowledged at once (AMQP prefetch, per vendor queue).
     prefetch: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 32
     # The worker's own small HTTP port for /healthz, /readyz and /metrics.
@@ -91,6 +96,10 @@ def load(
         settings = msgspec.convert(values, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise ConfigError(_explain(str(exc), sources)) from None
+    try:
+        addresses(settings.amqp_url)
+    except ValueError as exc:
+        raise ConfigError(f"{sources.get('amqp_url', 'amqp_url')}: {exc}") from None
     vendors = vendor_settings.load(
         settings.vendors, vendor_table, str(config_file) if config_file else None, environ
     )

@@ -19,7 +19,7 @@ import aio_pika
 import msgspec
 from aio_pika.abc import AbstractIncomingMessage
 
-from shared.broker import redact
+from shared.addresses import redact
 from shared.settings import Settings
 from shared.topology import Topology
 from workers import deadletter

@@ -13,7 +13,13 @@ from collections.abc import Mapping
 
 import aio_pika
 import structlog
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue, DeliveryMode
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
+    AbstractIncomingMessage,
+    AbstractQueue,
+    DeliveryMode,
+)
 from aiormq import spec
 
 from shared import logging, messages, metrics, outcome
@@ -44,12 +50,18 @@ class Worker:
         self.settings = settings
         self.broker = broker
         self.classifiers = classifiers
-        # Outcome events, retries and dead letters go through the batching publisher
-        # (docs/performance.md).
-        self.publisher = Publisher(broker, timeout=settings.publish_timeout)
+        # Outcome events, retries, dead letters and acks go through the batching publisher
+        # (docs/performance.md). During a resource alarm it holds them rather than fail them:
+        # the prefetch window bounds what the worker holds meanwhile.
+        self.publisher = Publisher(
+            broker, timeout=settings.publish_timeout, wait_while_blocked=True
+        )
         self.settler = Settler(broker, self.publisher)
         self._channel: AbstractChannel | None = None
+        self._consuming_on: AbstractConnection | None = None
         self._consumers: list[tuple[AbstractQueue, str]] = []
+        self._subscribing = asyncio.Lock()
+        self._stopping = False
         self._in_flight: set[asyncio.Task[object]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -60,25 +72,39 @@ class Worker:
 
     @property
     def consuming(self) -> bool:
-        """Started, with its channel open (a robust channel reopens itself after a reconnect)."""
-        return bool(self._consumers) and self._channel is not None and not self._channel.is_closed
+        """Consuming on the broker's current connection."""
+        return (
+            bool(self._consumers)
+            and self._channel is not None
+            and not self._channel.is_closed
+            and self._consuming_on is self.broker.connection
+        )
 
     async def start(self) -> None:
-        """Start consuming every vendor's queue (after the broker connection is up)."""
+        """Consume every vendor's queue once connected, and again after every reconnect."""
+        self.broker.on_connected(self._consume)
         await self.broker.wait_connected()
-        assert self.broker.connection is not None
-        self._channel = await self.broker.connection.channel()
-        # Prefetch is per consumer, so each vendor has its own window: a flood or a stuck
-        # message from one vendor does not take the others' capacity.
-        await self._channel.set_qos(prefetch_count=self.settings.prefetch)
-        for vendor in self.broker.topology.vendors:
-            queue = await self._channel.get_queue(self.broker.topology.inbound_queue(vendor))
-            tag = await queue.consume(self._on_message)
-            self._consumers.append((queue, tag))
+        if self.broker.connection is not None:
+            await self._consume(self.broker.connection)
+
+    async def _consume(self, connection: AbstractConnection) -> None:
+        async with self._subscribing:
+            if self._stopping or self._consuming_on is connection:
+                return
+            channel = await connection.channel()
+            # Prefetch is per consumer, so each vendor has its own window: a flood or a stuck
+            # message from one vendor does not take the others' capacity.
+            await channel.set_qos(prefetch_count=self.settings.prefetch)
+            consumers = []
+            for vendor in self.broker.topology.vendors:
+                queue = await channel.get_queue(self.broker.topology.inbound_queue(vendor))
+                consumers.append((queue, await queue.consume(self._on_message)))
+            self._channel, self._consumers, self._consuming_on = channel, consumers, connection
         log.info("worker_started", vendors=list(self.broker.topology.vendors))
 
     async def stop(self, drain_timeout: float | None = None) -> None:
         """Stop taking messages, finish those in flight, leave the rest unacked to the broker."""
+        self._stopping = True
         # If the channel is gone (the broker is unreachable) nothing is delivered anyway.
         if self._channel is not None and not self._channel.is_closed:
             cancels = asyncio.gather(*(queue.cancel(tag) for queue, tag in self._consumers))
