@@ -26,7 +26,38 @@ log = logging.get("verdict.ingress")
 
 # A flood is reported as one line per this many seconds, not one line per refused request:
 # writing a line each would spend the CPU the accepted webhooks need.
-SHED_REPORT_SECONDS = 1.0
+REPORT_SECONDS = 1.0
+
+
+class Tally:
+    """Refusals counted by their ``error`` code and logged as one ``event`` line a second."""
+
+    def __init__(self, event: str, **fields: object) -> None:
+        self.event = event
+        self._fields = fields
+        self._counts: dict[str, int] = {}
+        self._report: asyncio.TimerHandle | None = None
+
+    def count(self, code: str) -> None:
+        self._counts[code] = self._counts.get(code, 0) + 1
+        if self._report is None:
+            self._report = asyncio.get_running_loop().call_later(REPORT_SECONDS, self.report)
+
+    def report(self) -> None:
+        """Log what was counted since the last line (at shutdown too, for the last second)."""
+        if self._report is not None:
+            self._report.cancel()
+            self._report = None
+        for code, count in sorted(self._counts.items()):
+            log.warning(
+                self.event,
+                status=503,
+                error=code,
+                count=count,
+                seconds=REPORT_SECONDS,
+                **self._fields,
+            )
+        self._counts.clear()
 
 
 class Admission:
@@ -36,8 +67,7 @@ class Admission:
         self._retry_after = {"Retry-After": str(retry_after)}
         self._idle = asyncio.Event()
         self._idle.set()
-        self._shed = 0
-        self._report: asyncio.TimerHandle | None = None
+        self.shed = Tally("webhooks_shed", max_in_flight=max_in_flight)
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -45,7 +75,7 @@ class Admission:
         if request.match_info.get("vendor") is None:
             return await handler(request)
         if self.in_flight >= self.max_in_flight:
-            self._count_shed()
+            self.shed.count("overloaded")
             # The body is not read; aiohttp drains what the client still sends before the
             # connection's next request.
             response = error(
@@ -70,25 +100,5 @@ class Admission:
         """True when every webhook in flight was answered within ``timeout`` seconds."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), timeout)
-        if self._report is not None:  # a count not yet logged, from the last second
-            self._report.cancel()
-            self._report_shed()
+        self.shed.report()
         return self._idle.is_set()
-
-    def _count_shed(self) -> None:
-        self._shed += 1
-        if self._report is None:
-            self._report = asyncio.get_running_loop().call_later(
-                SHED_REPORT_SECONDS, self._report_shed
-            )
-
-    def _report_shed(self) -> None:
-        log.warning(
-            "webhooks_shed",
-            status=503,
-            count=self._shed,
-            seconds=SHED_REPORT_SECONDS,
-            max_in_flight=self.max_in_flight,
-        )
-        self._shed = 0
-        self._report = None

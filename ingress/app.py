@@ -8,21 +8,20 @@ one log line: vendor, message id, size, auth outcome, status and peer, never a b
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import aio_pika
 from aiohttp import web
 
-from ingress.admission import Admission
+from ingress.admission import Admission, Tally
 from ingress.body import Body, BodyTooLarge, BodyTooSlow, read_body
 from ingress.endpoint import Endpoint, endpoints
 from ingress.errors import error, json_answer, json_errors
 from ingress.observe import METRICS, IngressMetrics, observe
 from shared import logging, messages, metrics
 from shared.broker import Broker
+from shared.errors import NOT_CONFIRMED, BrokerBlocked, PublishBacklog
 from shared.publisher import Publisher
 from shared.settings import Settings
 from shared.topology import Topology
@@ -35,14 +34,7 @@ ENDPOINTS = web.AppKey("endpoints", dict[str, Endpoint])
 PUBLISHER = web.AppKey("publisher", Publisher)
 ADMISSION = web.AppKey("admission", Admission)
 
-# Anything that keeps the broker from confirming a publish. The vendor is told to retry.
-_NOT_CONFIRMED = (
-    aio_pika.exceptions.AMQPError,
-    aio_pika.exceptions.DeliveryError,
-    asyncio.TimeoutError,
-    ConnectionError,
-    RuntimeError,
-)
+BROKER_REFUSALS = web.AppKey("broker_refusals", Tally)
 
 _UNAUTHENTICATED = "missing or invalid credentials for this vendor's webhooks"
 
@@ -115,6 +107,11 @@ async def receive_webhook(request: web.Request) -> web.Response:
     authenticated = endpoint.auth.before_body(request.headers)
     if authenticated is False:
         return _unauthenticated(endpoint, peer, request.content_length)
+    refusal = request.app[PUBLISHER].refusal()
+    if refusal is not None:
+        # The broker could not take it now (down, blocked by an alarm, or behind): answer before
+        # reading a body there is nowhere to put.
+        return _not_stored(request, refusal, close=True)
     try:
         body = await read_body(request.content, limit, request.app[SETTINGS].read_timeout)
     except BodyTooLarge:
@@ -160,7 +157,6 @@ def _unauthenticated(endpoint: Endpoint, peer: object, size: int | None) -> web.
 async def _publish(
     request: web.Request, endpoint: Endpoint, body: Body, peer: object
 ) -> web.Response:
-    settings = request.app[SETTINGS]
     vendor = endpoint.vendor
     observed = request.app[METRICS].vendor(vendor)
     observed.body_bytes.observe(len(body))
@@ -183,17 +179,40 @@ async def _publish(
         await request.app[PUBLISHER].publish(
             request.app[BROKER].topology.inbound_exchange, vendor, body, properties
         )
-    except _NOT_CONFIRMED as exc:
-        bound.warning("webhook_not_confirmed", status=503, error=type(exc).__name__)
-        return error(
-            503,
-            "broker_unavailable",
-            "the webhook was not stored; retry later",
-            **{"Retry-After": str(settings.retry_after)},
-        )
+    except NOT_CONFIRMED as exc:
+        if not isinstance(exc, BrokerBlocked | PublishBacklog):
+            bound.warning("webhook_not_confirmed", status=503, error=type(exc).__name__)
+        return _not_stored(request, exc)
     observed.confirm_seconds.observe(time.perf_counter() - publishing)
     bound.info("webhook_accepted", status=202)
     return json_answer(202, {"message_id": properties.message_id})
+
+
+# Why the broker did not take a webhook, as the ``error`` code of its 503, and what it tells.
+NOT_STORED: dict[type[BaseException], tuple[str, str]] = {
+    BrokerBlocked: ("broker_blocked", "the broker is not taking messages now"),
+    PublishBacklog: ("broker_backlogged", "too much waits to be written to the broker"),
+    ConnectionError: ("broker_unavailable", "the webhook was not stored"),
+}
+
+
+def _not_stored(
+    request: web.Request, reason: BaseException, *, close: bool = False
+) -> web.Response:
+    """503 with Retry-After: the webhook was not stored and its vendor should send it again.
+
+    Refusals decided before publishing are counted into one log line a second (an alarm or an
+    outage refuses every webhook); one that failed while publishing has its own line.
+    """
+    code, message = NOT_STORED.get(type(reason), NOT_STORED[ConnectionError])
+    if close or isinstance(reason, BrokerBlocked | PublishBacklog):
+        request.app[BROKER_REFUSALS].count(code)
+    retry_after = str(request.app[SETTINGS].retry_after)
+    response = error(503, code, f"{message}; retry later", **{"Retry-After": retry_after})
+    if close:
+        # The body was not read: closing is cheaper than reading it to reuse the connection.
+        response.force_close()
+    return response
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -201,9 +220,12 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    if request.app[BROKER].ready:
-        return web.json_response({"status": "ready"})
-    return error(503, "not_ready", "not connected to the broker")
+    broker = request.app[BROKER]
+    if not broker.ready:
+        return error(503, "not_ready", "not connected to the broker")
+    if broker.blocked:
+        return error(503, "not_ready", "the broker is blocking publishes (a resource alarm)")
+    return web.json_response({"status": "ready"})
 
 
 def create_app(settings: Settings, broker: Broker | None = None) -> web.Application:
@@ -229,6 +251,7 @@ def create_app(settings: Settings, broker: Broker | None = None) -> web.Applicat
     )
     app[SETTINGS] = settings
     app[ADMISSION] = admission
+    app[BROKER_REFUSALS] = Tally("webhooks_not_stored")
     app[METRICS] = IngressMetrics(settings.vendors)
     app[ENDPOINTS] = built
     if broker is None:
@@ -255,7 +278,13 @@ async def _own_broker(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _own_publisher(app: web.Application) -> AsyncIterator[None]:
-    publisher = Publisher(app[BROKER], timeout=app[SETTINGS].publish_timeout)
+    settings = app[SETTINGS]
+    publisher = Publisher(
+        app[BROKER],
+        timeout=settings.publish_timeout,
+        max_waiting_bytes=settings.publish_buffer_bytes,
+    )
     app[PUBLISHER] = publisher
     yield
+    app[BROKER_REFUSALS].report()
     await publisher.close()

@@ -120,6 +120,19 @@ BROKER_CONNECTED = Gauge(
     ["connection"],
     registry=REGISTRY,
 )
+BROKER_BLOCKED = Gauge(
+    "verdict_broker_blocked",
+    "1 while RabbitMQ blocks the named connection's publishes (a memory or disk alarm), else 0.",
+    ["connection"],
+    registry=REGISTRY,
+)
+PUBLISH_WAITING_BYTES = Gauge(
+    "verdict_publish_waiting_bytes",
+    "Bytes of messages waiting to be written to RabbitMQ's socket, by connection; the ingress "
+    "refuses webhooks past VERDICT_PUBLISH_BUFFER_BYTES.",
+    ["connection"],
+    registry=REGISTRY,
+)
 
 _events_seen: dict[str, set[str]] = {}
 
@@ -139,9 +152,16 @@ def event_label(vendor: str, event: str) -> str:
     return OTHER
 
 
-def track_broker(connection: str, ready: Callable[[], bool]) -> None:
-    """Report ``ready()`` as ``verdict_broker_connected{connection=...}`` at every scrape."""
+def track_broker(connection: str, ready: Callable[[], bool], blocked: Callable[[], bool]) -> None:
+    """Report ``ready()`` and ``blocked()`` as ``verdict_broker_connected`` and
+    ``verdict_broker_blocked`` (``{connection=...}``) at every scrape."""
     BROKER_CONNECTED.labels(connection=connection).set_function(lambda: float(ready()))
+    BROKER_BLOCKED.labels(connection=connection).set_function(lambda: float(blocked()))
+
+
+def track_publisher(connection: str, waiting_bytes: Callable[[], int]) -> None:
+    """Report ``waiting_bytes()`` as ``verdict_publish_waiting_bytes`` at every scrape."""
+    PUBLISH_WAITING_BYTES.labels(connection=connection).set_function(lambda: float(waiting_bytes()))
 
 
 def render(accept: str = "") -> tuple[bytes, str]:

@@ -1,4 +1,4 @@
-"""Publishing with publisher confirms, at the rate the broker takes them.
+"""Publishing with publisher confirms, at the rate the broker takes them, within bounds.
 
 aio-pika's ``Exchange.publish`` takes the channel's lock for each message and holds it until the
 connection's writer task has written and drained that message; concurrent publishes queue
@@ -6,65 +6,135 @@ behind each other, and every one costs several event-loop turns, a socket write,
 timer and pamqp's generic marshalling. Under load that, not the broker, bounds a process
 (docs/performance.md).
 
-:class:`Publisher` keeps the same guarantee — :meth:`Publisher.publish` returns only once the
-broker confirmed the message, and raises otherwise — but marshals the frames of all publishes
-made in one event-loop turn into one write (shared/frames.py), and times them out with one
-periodic sweep rather than a timer each. It registers each confirmation with aiormq exactly as
-aiormq's own ``basic_publish`` does, so acks, nacks, returns (publishes are mandatory) and a
-closing channel resolve it the same way.
+:class:`Publisher` keeps the same guarantee (:meth:`Publisher.publish` returns only once the
+broker confirmed the message, and raises otherwise) but marshals the frames of the publishes
+waiting at a time into one write (shared/frames.py), and times them out with one periodic sweep
+rather than a timer each. Confirmations are registered with aiormq as its own ``basic_publish``
+registers them (shared/aiormq_internals.py), so acks, nacks, returns (publishes are mandatory)
+and a closing channel resolve them the same way. A worker's settlements (ack, nack, reject) go
+out in the same writes (:meth:`Publisher.settle`).
 
-A worker's acknowledgements go out in the same writes (:meth:`Publisher.acknowledge`): one write
-for a turn's outcome events and acks, instead of a write, a drain and several loop turns for
-each ack.
+Flow control, as the broker and the socket ask for it:
 
-The publisher owns a channel: a confirm channel numbers publishes in the order they reach the
+- One write at a time: the next batch goes to the socket only once the last one drained. What
+  waits meanwhile stays here, unnumbered, so a publish that times out, or whose caller gave up,
+  before its turn is dropped and never written.
+- While RabbitMQ blocks the connection (``connection.blocked``: a memory or disk alarm, during
+  which it stops reading the socket), nothing is written.
+- The ingress's publisher refuses at once while blocked (:class:`BrokerBlocked`) and past
+  ``max_waiting_bytes`` of waiting bodies (:class:`PublishBacklog`): the webhook is answered 503
+  and its vendor retries. The worker's publisher waits instead (its prefetch window bounds what it
+  holds), and its confirm timeout stands still while blocked, so it resumes where it was.
+
+What remains (docs/operations.md): frames handed to the socket cannot be taken back. A publish
+whose confirm did not come in time (answered 503) may still be stored by the broker later, as a
+duplicate of the vendor's retry with the same outcome ``id``.
+
+The publisher owns its channel: a confirm channel numbers publishes in the order they reach the
 socket, so nothing else may publish on it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections import deque
 
 import aiormq
-from aio_pika.abc import AbstractChannel
-from aiormq.abc import ChannelFrame
 
-from shared import frames, logging
+from shared import aiormq_internals, frames, logging, metrics
 from shared.broker import Broker
+from shared.errors import BrokerBlocked, PublishBacklog
 
 log = logging.get("verdict.publisher")
 
 # How often timed-out confirmations are looked for: a publish gives up between ``timeout`` and
 # ``timeout + sweep_seconds`` after it started.
 SWEEP_SECONDS = 0.1
+# One write holds at most about this many bytes (or one larger message): what is in the socket's
+# hands at once, and so what a webhook answered 503 can still put on the broker, stays small.
+BATCH_BYTES = 512 * 1024
 _METHOD_FRAME_CACHE = 1024
+
+
+class _Publish:
+    """A publish waiting for its turn; ``parts`` is None once written or dropped."""
+
+    __slots__ = ("channel", "deadline", "done", "message_id", "parts", "size")
+
+    def __init__(
+        self,
+        *,
+        channel: aiormq.Channel,
+        parts: list[bytes | memoryview],
+        size: int,
+        message_id: str,
+        deadline: float,
+        done: asyncio.Future[None],
+    ) -> None:
+        self.channel = channel
+        self.parts: list[bytes | memoryview] | None = parts
+        self.size = size
+        self.message_id = message_id
+        self.deadline = deadline
+        self.done = done
+
+
+class _Settle:
+    __slots__ = ("channel", "frame")
+
+    def __init__(self, channel: aiormq.Channel, frame: bytes) -> None:
+        self.channel = channel
+        self.frame = frame
 
 
 class Publisher:
     def __init__(
-        self, broker: Broker, *, timeout: float, sweep_seconds: float = SWEEP_SECONDS
+        self,
+        broker: Broker,
+        *,
+        timeout: float,
+        max_waiting_bytes: int | None = None,
+        wait_while_blocked: bool = False,
+        sweep_seconds: float = SWEEP_SECONDS,
     ) -> None:
         self.broker = broker
         self.timeout = timeout
+        self.max_waiting_bytes = max_waiting_bytes
+        self.wait_while_blocked = wait_while_blocked
         self.sweep_seconds = sweep_seconds
-        self._robust: AbstractChannel | None = None
-        self._underlay: aiormq.Channel | None = None
-        self._opening: asyncio.Lock | None = None
-        # Batches waiting for the writer, in publish order: (channel, frames).
-        self._batches: deque[tuple[aiormq.Channel, list[bytes | memoryview]]] = deque()
+        self._channel: aiormq.Channel | None = None
+        self._opening = asyncio.Lock()
+        # Publishes and settlements waiting for the writer, in order.
+        self._queue: deque[_Publish | _Settle] = deque()
+        self._waiting_bytes = 0  # bodies queued or in the write being drained
         self._wakeup = asyncio.Event()
-        # Set while the writer has handed every batch to aiormq (see flush).
-        self._idle = asyncio.Event()
+        self._idle = asyncio.Event()  # set while nothing waits and nothing is being written
         self._idle.set()
         self._writer: asyncio.Task[None] | None = None
-        # Confirmations in publish order, so deadlines are in order too (one timeout for all).
-        self._pending: deque[tuple[float, asyncio.Future[object], aiormq.Channel, str, int]] = (
-            deque()
-        )
+        # Publishes in the order they started, so their deadlines are in order too.
+        self._timing: deque[_Publish] = deque()
         self._sweeper: asyncio.TimerHandle | None = None
+        self._blocked_since: float | None = None
         self._method_frames: dict[tuple[int, str, str], bytes] = {}
+        metrics.track_publisher(broker.name, lambda: self._waiting_bytes)
+
+    @property
+    def waiting_bytes(self) -> int:
+        return self._waiting_bytes
+
+    def refusal(self) -> ConnectionError | None:
+        """Why a publish now would be refused at once, or None: lets the ingress answer 503
+        before reading a body it could not store."""
+        if not self.broker.ready:
+            return ConnectionError("not connected to the broker")
+        if self.broker.blocked and not self.wait_while_blocked:
+            return BrokerBlocked()
+        limit = self.max_waiting_bytes
+        if limit is not None and self._waiting_bytes >= limit:
+            return PublishBacklog(self._waiting_bytes, limit)
+        return None
 
     async def publish(
         self,
@@ -75,46 +145,70 @@ class Publisher:
     ) -> None:
         """Publish (mandatory, as the properties say) and wait for the broker's confirm.
 
-        Raises :class:`ConnectionError` at once while the broker is unreachable, aiormq's
-        ``DeliveryError``/``PublishError`` when the broker refuses or cannot route the message,
-        ``ChannelInvalidStateError``/``ChannelClosed`` when the channel closes first, and
+        Raises at once :class:`ConnectionError` while the broker is unreachable, and (the
+        ingress's publisher) :class:`BrokerBlocked` or :class:`PublishBacklog`; aiormq's
+        ``DeliveryError``/``PublishError`` when the broker refuses or cannot route the message;
+        ``ChannelInvalidStateError``/``ChannelClosed`` when the channel closes first; and
         :class:`TimeoutError` when no confirm came within the timeout.
         """
-        channel = await self._channel()
-        confirmation = self._enqueue(channel, exchange, routing_key, body, properties)
+        channel = await self._usable_channel()
+        size = len(body)
+        limit = self.max_waiting_bytes
+        if limit is not None and self._waiting_bytes and self._waiting_bytes + size > limit:
+            raise PublishBacklog(self._waiting_bytes, limit)
+        # aiormq finds a returned (unroutable) message's confirmation by its message id.
+        message_id = properties.message_id or uuid.uuid4().hex
+        properties.message_id = message_id
+        # Marshalled before it is queued: a value that cannot be encoded raises here.
+        parts = [
+            self._method_frame(channel.number, exchange, routing_key),
+            frames.content_header(channel.number, size, properties),
+            *frames.body(channel.number, body, aiormq_internals.max_frame_payload(channel)),
+        ]
+        loop = asyncio.get_running_loop()
+        item = _Publish(
+            channel=channel,
+            parts=parts,
+            size=size,
+            message_id=message_id,
+            deadline=loop.time() + self.timeout,
+            done=loop.create_future(),
+        )
+        self._waiting_bytes += size
+        self._timing.append(item)
+        if self._sweeper is None:
+            self._sweeper = loop.call_later(self.sweep_seconds, self._sweep)
+        self._enqueue(item)
         try:
-            await confirmation
+            await item.done
         except asyncio.CancelledError:
+            self._drop(item)  # if it was still waiting, it is never written
             task = asyncio.current_task()
-            if confirmation.cancelled() and task is not None and not task.cancelling():
+            if item.done.cancelled() and task is not None and not task.cancelling():
                 # The sweep cancelled it (a late confirm is then ignored quietly by aiormq).
                 raise TimeoutError("the broker did not confirm the publish in time") from None
             raise
 
-    def acknowledge(self, channel: aiormq.abc.AbstractChannel, delivery_tag: int) -> None:
-        """Acknowledge a delivery on ``channel`` (any channel of the connection) in the next write.
+    def settle(
+        self, channel: aiormq.abc.AbstractChannel, delivery_tag: int, how: frames.Settlement
+    ) -> None:
+        """Settle a delivery on ``channel`` (any channel of the connection) in the next write.
 
-        An ack has no reply, so this returns at once. If the channel closes before the write, the
-        ack is dropped and the broker redelivers the message, as it would have anyway.
+        Settlements have no reply, so this returns at once. If the channel closes before the
+        write, the settlement is dropped and the broker redelivers the message, as it would have
+        anyway.
         """
-        if not isinstance(channel, aiormq.Channel) or _closing(channel):
+        if not isinstance(channel, aiormq.Channel) or aiormq_internals.channel_closing(channel):
             raise aiormq.exceptions.ChannelInvalidStateError(f"{channel!r} closed")
-        self._batch_for(channel).append(frames.ack(channel.number, delivery_tag))
+        self._enqueue(_Settle(channel, frames.settlement(channel.number, delivery_tag, how)))
 
     async def flush(self) -> None:
-        """Wait until every frame enqueued so far (acks included) has reached the socket.
+        """Wait until everything queued so far (settlements included) has reached the socket.
 
         A stopping worker calls this before closing the channel its messages came on, so that
         their acks go out first and the broker does not redeliver what was settled.
         """
         await self._idle.wait()
-        channel = self._underlay
-        if channel is None or _closing(channel):
-            return  # the connection is gone: the broker redelivers whatever was not acked
-        # aiormq's writer drains the socket for this frame, after everything queued before it.
-        drained = asyncio.get_running_loop().create_future()
-        await channel.write_queue.put(ChannelFrame(b"", should_close=False, drain_future=drained))
-        await drained
 
     async def close(self) -> None:
         if self._sweeper is not None:
@@ -122,71 +216,64 @@ class Publisher:
         if self._writer is not None:
             self._writer.cancel()
             await asyncio.gather(self._writer, return_exceptions=True)
-        if self._robust is not None and not self._robust.is_closed:
-            await self._robust.close()
+        self._refuse_waiting(ConnectionError("the publisher closed"))
+        if self._channel is not None and not self._channel.is_closed:
+            await self._channel.close()
 
-    async def _channel(self) -> aiormq.Channel:
-        underlay = self._underlay
-        if underlay is not None and not _closing(underlay) and self.broker.ready:
-            return underlay
-        if not self.broker.ready or self.broker.connection is None:
-            # While reconnecting, a robust channel would make the publish wait: refuse at once.
+    async def _usable_channel(self) -> aiormq.Channel:
+        while True:
+            refusal = self.refusal()
+            if isinstance(refusal, PublishBacklog):
+                refusal = None  # checked against this publish's own size by the caller
+            if refusal is not None:
+                raise refusal
+            if not self.broker.blocked:
+                return await self._open_channel()
+            await self.broker.until_unblocked()  # the worker: hold on until the alarm clears
+
+    async def _open_channel(self) -> aiormq.Channel:
+        channel = self._channel
+        amqp = self.broker.amqp
+        if amqp is None:
             raise ConnectionError("not connected to the broker")
-        if self._opening is None:
-            self._opening = asyncio.Lock()
+        if (
+            channel is not None
+            and channel.connection is amqp
+            and not aiormq_internals.channel_closing(channel)
+        ):
+            return channel
         async with self._opening:
-            if self._robust is None or self._robust.is_closed:
-                self._robust = await self.broker.connection.channel(
-                    publisher_confirms=True, on_return_raises=True
-                )
-            channel = await self._robust.get_underlay_channel()
-            assert isinstance(channel, aiormq.Channel)
-            self._underlay = channel
+            channel = self._channel
+            if (
+                channel is None
+                or channel.connection is not amqp
+                or aiormq_internals.channel_closing(channel)
+            ):
+                opened = await amqp.channel(publisher_confirms=True, on_return_raises=True)
+                assert isinstance(opened, aiormq.Channel)
+                self._channel = channel = opened
             return channel
 
-    def _enqueue(
-        self,
-        channel: aiormq.Channel,
-        exchange: str,
-        routing_key: str,
-        body: bytes | bytearray,
-        properties: frames.Properties,
-    ) -> asyncio.Future[object]:
-        # aiormq finds a returned (unroutable) message's confirmation by its message id.
-        message_id = properties.message_id or uuid.uuid4().hex
-        properties.message_id = message_id
-        # Marshalled before the publish is numbered: a value that cannot be encoded raises here,
-        # and leaves the channel's count of publishes in step with the broker's confirms.
-        marshalled = [
-            self._method_frame(channel.number, exchange, routing_key),
-            frames.content_header(channel.number, len(body), properties),
-            *frames.body(channel.number, body, channel.max_content_size),
-        ]
-
-        channel.delivery_tag += 1
-        delivery_tag = channel.delivery_tag
-        confirmation: asyncio.Future[object] = channel.create_future()
-        channel.confirmations[delivery_tag] = confirmation
-        channel.message_id_delivery_tag[message_id] = delivery_tag
-        self._pending.append(
-            (confirmation.get_loop().time() + self.timeout, confirmation, channel, message_id,
-             delivery_tag)
-        )  # fmt: skip
-        if self._sweeper is None:
-            self._sweeper = confirmation.get_loop().call_later(self.sweep_seconds, self._sweep)
-        self._batch_for(channel).extend(marshalled)
-        return confirmation
-
-    def _batch_for(self, channel: aiormq.Channel) -> list[bytes | memoryview]:
-        if self._batches and self._batches[-1][0] is channel:
-            return self._batches[-1][1]
-        batch: list[bytes | memoryview] = []
-        self._batches.append((channel, batch))
-        self._wakeup.set()
+    def _enqueue(self, item: _Publish | _Settle) -> None:
+        self._queue.append(item)
         self._idle.clear()
+        self._wakeup.set()
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write(), name="publisher-writer")
-        return batch
+
+    def _drop(self, item: _Publish) -> None:
+        """Forget a publish that was not written (its body is released at once)."""
+        if item.parts is not None:
+            item.parts = None
+            self._waiting_bytes -= item.size
+
+    def _refuse_waiting(self, error: BaseException) -> None:
+        """Fail every publish still waiting for its turn (settlements stay queued)."""
+        for item in self._queue:
+            if isinstance(item, _Publish) and item.parts is not None:
+                self._drop(item)
+                if not item.done.done():
+                    item.done.set_exception(error)
 
     def _method_frame(self, channel_number: int, exchange: str, routing_key: str) -> bytes:
         key = (channel_number, exchange, routing_key)
@@ -198,50 +285,105 @@ class Publisher:
         return marshalled
 
     async def _write(self) -> None:
-        """Hand the waiting batches to the connection's writer, as few writes as possible."""
+        """Write what waits, one batch at a time, each once the socket took the last."""
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
-            while self._batches:
-                # Consecutive batches for one connection go out as one write (frames carry their
-                # channel number); a reconnect makes a second connection, with its own queue.
-                queue = self._batches[0][0].write_queue
-                parts: list[bytes | memoryview] = []
-                while self._batches and self._batches[0][0].write_queue is queue:
-                    channel, batch = self._batches.popleft()
-                    if _closing(channel):
-                        # Its publishes' confirmations were rejected as it closed; its acks are
-                        # moot (the broker redelivers), and sent now would close the connection.
-                        log.info("frames_dropped", channel=channel.number, frames=len(batch))
-                        continue
-                    parts += batch
-                if parts:
-                    await queue.put(ChannelFrame(payload=b"".join(parts), should_close=False))
+            while self._queue:
+                if self.broker.blocked:
+                    if not self.wait_while_blocked:
+                        self._refuse_waiting(BrokerBlocked())
+                    await self.broker.until_unblocked()
+                    continue
+                await self._write_batch()
             self._idle.set()
 
-    def _sweep(self) -> None:
-        """Forget settled confirmations and time out those past their deadline."""
-        self._sweeper = None
-        pending = self._pending
-        if not pending:
+    async def _write_batch(self) -> None:
+        """Number and write the next items of one connection, up to about BATCH_BYTES."""
+        queue = self._queue
+        connection = queue[0].channel.connection
+        parts: list[bytes | memoryview] = []
+        written: list[_Publish] = []
+        size = 0
+        channel: aiormq.Channel | None = None
+        while queue and size < BATCH_BYTES and queue[0].channel.connection is connection:
+            item = queue.popleft()
+            if aiormq_internals.channel_closing(item.channel):
+                # A publish on it would be refused; a settlement is moot (the broker redelivers),
+                # and either, sent now, would make the broker close the whole connection.
+                if isinstance(item, _Publish) and item.parts is not None:
+                    self._drop(item)
+                    if not item.done.done():
+                        item.done.set_exception(
+                            aiormq.exceptions.ChannelInvalidStateError("the channel closed")
+                        )
+                continue
+            channel = item.channel
+            if isinstance(item, _Settle):
+                parts.append(item.frame)
+                continue
+            if item.parts is None or item.done.done():
+                self._drop(item)  # timed out or given up while waiting: never written
+                continue
+            confirmation = aiormq_internals.number_publish(item.channel, item.message_id)
+            confirmation.add_done_callback(functools.partial(_resolve, item.done))
+            parts += item.parts
+            item.parts = None
+            size += item.size
+            written.append(item)
+        if channel is None or not parts:
+            self._waiting_bytes -= size
             return
-        now = pending[0][1].get_loop().time()
-        while pending:
-            deadline, confirmation, channel, message_id, delivery_tag = pending[0]
-            if not confirmation.done():
-                if deadline > now:
+        try:
+            await aiormq_internals.write(channel, b"".join(parts))
+        except (aiormq.exceptions.AMQPError, RuntimeError, ConnectionError) as exc:
+            # The channel or connection closed before the socket took it: aiormq rejects the
+            # confirmations of what was numbered, and the broker redelivers what was settled.
+            log.info("write_abandoned", error=type(exc).__name__, publishes=len(written))
+        finally:
+            self._waiting_bytes -= size
+
+    def _sweep(self) -> None:
+        """Time out the publishes past their deadline (not while a waiting publisher is
+        blocked: its deadlines move on by the time the alarm lasted)."""
+        self._sweeper = None
+        timing = self._timing
+        if not timing:
+            self._blocked_since = None
+            return
+        loop = timing[0].done.get_loop()
+        now = loop.time()
+        if self.wait_while_blocked:
+            if self.broker.blocked:
+                if self._blocked_since is None:
+                    self._blocked_since = now
+                self._sweeper = loop.call_later(self.sweep_seconds, self._sweep)
+                return
+            if self._blocked_since is not None:
+                paused, self._blocked_since = now - self._blocked_since, None
+                for item in timing:
+                    item.deadline += paused
+        while timing:
+            item = timing[0]
+            if not item.done.done():
+                if item.deadline > now:
                     break
-                confirmation.cancel()
-            pending.popleft()
-            if channel.message_id_delivery_tag.get(message_id) == delivery_tag:
-                del channel.message_id_delivery_tag[message_id]
-        if pending:
-            self._sweeper = pending[0][1].get_loop().call_later(self.sweep_seconds, self._sweep)
+                item.done.cancel()
+                self._drop(item)
+            timing.popleft()
+        if timing:
+            self._sweeper = loop.call_later(self.sweep_seconds, self._sweep)
 
 
-def _closing(channel: aiormq.Channel) -> bool:
-    """Closed, or being closed by the broker: aiormq answers the broker's Channel.Close at once
-    but marks the channel closed some loop turns later, and a frame sent on it in between makes
-    the broker close the whole connection. (aiormq's own methods check the same event.)"""
-    close_event = getattr(channel, "_Channel__close_event", None)
-    return channel.is_closed or (close_event is not None and close_event.is_set())
+def _resolve(done: asyncio.Future[None], confirmation: asyncio.Future[object]) -> None:
+    """Pass aiormq's answer for a publish on to its caller (unless the caller gave up)."""
+    if confirmation.cancelled():
+        error: BaseException | None = aiormq.exceptions.ChannelInvalidStateError("channel closed")
+    else:
+        error = confirmation.exception()
+    if done.done():
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
