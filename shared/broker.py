@@ -42,6 +42,28 @@ _CONNECT_TIMEOUT = 10.0
 _WATCH_SECONDS = 0.1
 
 Listener = Callable[[AbstractConnection], Awaitable[None]]
+# What an address that does not answer, or refuses us, raises.
+CONNECT_ERRORS = (TimeoutError, OSError, aio_pika.exceptions.AMQPError)
+
+
+async def open_connection(url: str, name: str) -> AbstractConnection:
+    """A connection to one address (no reconnecting: :class:`Broker` does that)."""
+    return await aio_pika.connect(
+        url, client_properties={"connection_name": name}, timeout=_CONNECT_TIMEOUT
+    )
+
+
+async def connect_first(urls: Sequence[str], name: str) -> AbstractConnection:
+    """A connection to the first of ``urls`` that answers (``verdict dlq``); raises the last
+    error, with the address redacted in the log, when none does."""
+    for number, url in enumerate(urls, start=1):
+        try:
+            return await open_connection(url, name)
+        except CONNECT_ERRORS as exc:
+            log.warning("broker_unreachable", broker=redact(url), error=type(exc).__name__)
+            if number == len(urls):
+                raise
+    raise ValueError("no broker address given")
 
 
 class Broker:
@@ -118,29 +140,23 @@ class Broker:
     async def connect(self) -> None:
         """Connect to the first address that answers, from the one after the last used, and
         declare the topology. Raises the last error when none answers."""
-        error: BaseException | None = None
         for attempt in range(len(self.urls)):
             index = (self._next + attempt) % len(self.urls)
             try:
                 await self._connect_to(self.urls[index])
-            except (TimeoutError, OSError, aio_pika.exceptions.AMQPError) as exc:
+            except CONNECT_ERRORS as exc:
                 log.warning(
-                    "broker_unreachable",
-                    broker=redact(self.urls[index]),
-                    error=type(exc).__name__,
+                    "broker_unreachable", broker=redact(self.urls[index]), error=type(exc).__name__
                 )
-                error = exc
+                if attempt == len(self.urls) - 1:
+                    raise
                 continue
             # Next time, start with the next address: the one just used is the one lost.
             self._next = (index + 1) % len(self.urls)
             return
-        assert error is not None
-        raise error
 
     async def _connect_to(self, url: str) -> None:
-        connection = await aio_pika.connect(
-            url, client_properties={"connection_name": self.name}, timeout=_CONNECT_TIMEOUT
-        )
+        connection = await open_connection(url, self.name)
         try:
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
             await self.topology.declare(channel)
@@ -154,7 +170,7 @@ class Broker:
         for listener in self._listeners:
             try:
                 await listener(connection)
-            except (aio_pika.exceptions.AMQPError, OSError, RuntimeError) as exc:
+            except (*CONNECT_ERRORS, RuntimeError) as exc:
                 # The connection went again already: the next round reconnects.
                 log.warning("broker_listener_failed", error=type(exc).__name__)
 
@@ -164,7 +180,7 @@ class Broker:
         while not self._closing:
             try:
                 await self.connect()
-            except (TimeoutError, OSError, aio_pika.exceptions.AMQPError):
+            except CONNECT_ERRORS:
                 log.warning("broker_retrying", retry_in=backoff, addresses=len(self.urls))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF)

@@ -48,6 +48,9 @@ class Topology:
         self.outcomes_exchange = f"{namespace}.outcomes"
         self.dead_exchange = f"{namespace}.dead"
         self.dead_letter_queue = f"{namespace}.dead-letter"
+        # An exclusive queue that ``verdict dlq`` holds while it works on the dead letters, so
+        # that two operators' commands never interleave (workers/dlq.py). It holds no messages.
+        self.dead_letter_lock = f"{namespace}.dead-letter.lock"
 
     def inbound_queue(self, vendor: str) -> str:
         return f"{self.namespace}.inbound.{vendor}"

@@ -19,12 +19,13 @@ import aio_pika
 import msgspec
 from aio_pika.abc import AbstractIncomingMessage
 
-from shared.addresses import redact
+from shared.addresses import addresses, redact
+from shared.broker import CONNECT_ERRORS, connect_first
 from shared.settings import Settings
 from shared.topology import Topology
 from workers import deadletter
 from workers.deadletter import DeadLetter, Selection
-from workers.dlq import Counts, DeadLetterQueue
+from workers.dlq import Busy, Counts, DeadLetterQueue
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -81,14 +82,19 @@ async def run(args: argparse.Namespace, config: Settings, out: TextIO = sys.stdo
         _say("purge: refusing to purge every dead letter without --all (or give a filter)")
         return USAGE
     topology = Topology(config.namespace, config.vendors)
+    urls = addresses(config.amqp_url)
     try:
-        connection = await aio_pika.connect(config.amqp_url)
-    except (OSError, aio_pika.exceptions.AMQPError) as exc:
-        _say(f"dlq: cannot reach the broker at {redact(config.amqp_url)}: {type(exc).__name__}")
+        connection = await connect_first(urls, "verdict-dlq")
+    except CONNECT_ERRORS as exc:
+        where = ", ".join(redact(url) for url in urls)
+        _say(f"dlq: cannot reach the broker at {where}: {type(exc).__name__}")
         return FAILED
     try:
         dlq = DeadLetterQueue(connection, topology, publish_timeout=config.publish_timeout)
         return await _dispatch(args, dlq, selection, out)
+    except Busy as exc:
+        _say(f"dlq: {exc}")
+        return FAILED
     except aio_pika.exceptions.ChannelNotFoundEntity as exc:
         _say(f"dlq: {exc.args[0] if exc.args else exc} (is VERDICT_NAMESPACE right?)")
         return FAILED
@@ -130,8 +136,8 @@ async def _list(dlq: DeadLetterQueue, selection: Selection, limit: int | None, o
     held = await dlq.depth()  # first: says so plainly if there is no such queue
     print(_row(_HEADINGS), file=out)
     async with contextlib.aclosing(dlq.scan(selection, counts, limit)) as chosen:
-        async for _, letter in chosen:
-            print(_row(_columns(letter)), file=out)
+        async for letter in chosen:
+            print(_row(_columns(letter.letter)), file=out)
     _say(
         f"listed {counts.chosen} dead letters (looked at {counts.scanned}, "
         f"{counts.left} not chosen); the queue held {held}"
@@ -143,8 +149,8 @@ async def _show(dlq: DeadLetterQueue, message_id: str, body: bool, out: TextIO) 
     counts = Counts()
     chosen = dlq.scan(Selection(ids=frozenset({message_id})), counts)
     async with contextlib.aclosing(chosen):
-        async for message, letter in chosen:
-            _print_letter(message, letter, body, out)
+        async for letter in chosen:
+            _print_letter(letter.message, letter.letter, body, out)
     _say(f"found {counts.chosen} dead letters with id {message_id} (looked at {counts.scanned})")
     return OK if counts.chosen else FAILED
 

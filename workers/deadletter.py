@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
-from aio_pika.abc import AbstractMessage
+from aio_pika.abc import AbstractIncomingMessage, AbstractMessage
 
 from shared import messages
 
@@ -148,12 +148,20 @@ def replay_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class Properties(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Every AMQP property of a dead letter but ``headers`` (kept apart) and ``expiration``
+    (a dead letter has none), under aio-pika's names."""
+
     content_type: str | None = None
     content_encoding: str | None = None
+    priority: int | None = None
     correlation_id: str | None = None
+    reply_to: str | None = None
+    message_id: str | None = None
     timestamp: datetime | None = None
     type: str | None = None
+    user_id: str | None = None
     app_id: str | None = None
+    cluster_id: str | None = None
 
 
 class Record(msgspec.Struct, frozen=True, kw_only=True):
@@ -167,17 +175,22 @@ class Record(msgspec.Struct, frozen=True, kw_only=True):
     body: str
 
 
-def to_record(message: AbstractMessage, routing_key: str | None) -> Record:
+def to_record(message: AbstractIncomingMessage, routing_key: str | None) -> Record:
     return Record(
         letter=read(message, routing_key),
         routing_key=routing_key,
         properties=Properties(
             content_type=message.content_type,
             content_encoding=message.content_encoding,
+            priority=message.priority,
             correlation_id=message.correlation_id,
+            reply_to=message.reply_to,
+            message_id=message.message_id,
             timestamp=message.timestamp,
             type=message.type,
+            user_id=message.user_id,
             app_id=message.app_id,
+            cluster_id=message.cluster_id,
         ),
         headers=msgspec.to_builtins(dict(message.headers or {})),
         body=base64.b64encode(message.body).decode("ascii"),
@@ -215,7 +228,11 @@ def imported_message(record: Record) -> tuple[bytes, dict[str, Any], Properties]
     for name, value in translated.items():
         if value is not None and name not in headers:
             headers[name] = value
-    return base64.b64decode(record.body, validate=True), headers, record.properties
+    # Exports made before properties carried the message id have it in the letter only.
+    properties = msgspec.structs.replace(
+        record.properties, message_id=record.properties.message_id or letter.message_id
+    )
+    return base64.b64decode(record.body, validate=True), headers, properties
 
 
 def _latest_death(headers: Mapping[str, Any]) -> Mapping[str, Any] | None:

@@ -1,15 +1,26 @@
 """Operations on the dead-letter queue: look, replay, export, import, purge (``verdict dlq``).
 
-How it looks without losing or reordering anything (measured on RabbitMQ 3.10, see
-docs/operations.md): a quorum queue puts every message handed back to it at its back, and
-hands back many at once (a channel closing with them unacknowledged) in no particular order.
-So a scan counts the messages ready, then takes exactly that many, one ``basic.get`` at a
-time, and hands each one back (``nack`` with requeue) before taking the next, unless the
-operation removes it (``ack``, after its replay was confirmed, or a purge). Each returns to the
-back in turn; after a full turn the queue is in its original order, less what was removed. A
-scan therefore always makes the full turn, even with ``--limit``. It holds one message at a
-time. A crash part-way leaves the held message to the broker, which returns it: the queue is
-then rotated, never short.
+A quorum queue has no "peek": a message is read by taking it. How a command looks without
+losing, reordering or wearing anything out (docs/operations.md):
+
+- It counts the messages ready, then takes exactly that many, one ``basic.get`` at a time, from
+  the head of the queue.
+- A message the command does not remove is put back by publishing a copy of it (body,
+  properties and headers as they were, the broker's ``x-death`` included) to the back of the
+  queue, confirmed, and only then acknowledging the one taken. After the full turn the queue holds
+  what it held, in the same order.
+- Nothing is ever handed back with a nack. Where RabbitMQ puts a handed-back message (the back on
+  3.x, the head on 4.x) and whether it counts the return against a delivery limit (4.x does)
+  therefore play no part: a dead letter can be looked at any number of times.
+- A message the command removes (replayed, once its replay was confirmed; or purged) is
+  acknowledged and not copied.
+
+It holds one message at a time. A command killed part-way leaves the message it held to the
+broker, which returns it: the queue is then rotated at that point, never short; killed between a
+copy's confirm and the original's ack, it leaves that dead letter twice (same message id).
+
+Only one command works on the queue at a time: each holds an exclusive queue
+(``<ns>.dead-letter.lock``) for as long as it runs, and a second is refused at once.
 """
 
 from __future__ import annotations
@@ -23,30 +34,23 @@ from typing import IO
 import aio_pika
 import aiormq
 import msgspec
-from aio_pika.abc import (
-    AbstractChannel,
-    AbstractConnection,
-    AbstractExchange,
-    AbstractIncomingMessage,
-    DeliveryMode,
-)
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from aiormq import spec
 
-from shared import logging
+from shared import logging, messages
+from shared.errors import NOT_CONFIRMED
 from shared.topology import Topology
 from workers import deadletter
 from workers.deadletter import DeadLetter, Selection
 
 log = logging.get("verdict.dlq")
 
-# Anything that means a publish was not confirmed: the message stays in the dead-letter queue.
-_NOT_CONFIRMED = (
-    aio_pika.exceptions.AMQPError,
-    aio_pika.exceptions.DeliveryError,
-    asyncio.TimeoutError,
-    ConnectionError,
-    # Publishing on a channel that has just closed (a RuntimeError, not an AMQPError).
-    aiormq.exceptions.ChannelInvalidStateError,
-)
+# Counted by the broker on each delivery from a quorum queue; a copy starts afresh without it.
+_DELIVERY_COUNT = "x-delivery-count"
+
+
+class Busy(Exception):
+    """Another ``verdict dlq`` command is working on the dead-letter queue."""
 
 
 class Counts(msgspec.Struct, kw_only=True):
@@ -79,23 +83,18 @@ class Pacer:
         self._next = max(self._next, now) + self.interval
 
 
-# How long a scan waits, at its end, for the broker to have taken back what it handed back.
-_HAND_BACK_TIMEOUT = 5.0
+class Held:
+    """The dead letter a scan holds: the caller reads it, and may remove it."""
 
+    def __init__(self, message: AbstractIncomingMessage, letter: DeadLetter) -> None:
+        self.message = message
+        self.letter = letter
+        self.removed = False
 
-async def _handed_back(channel: AbstractChannel, queue_name: str, expected: int) -> None:
-    """Wait until the queue holds ``expected`` messages ready again (or more: new arrivals).
-
-    A nack is not answered; without this, a scan started right after another could count the
-    queue before the last messages handed back were in it, and miss them.
-    """
-    deadline = time.monotonic() + _HAND_BACK_TIMEOUT
-    while time.monotonic() < deadline:
-        declared = await channel.declare_queue(queue_name, passive=True)
-        if int(declared.declaration_result.message_count or 0) >= expected:
-            return
-        await asyncio.sleep(0.02)
-    log.warning("dlq_hand_back_slow", expected=expected)
+    async def remove(self) -> None:
+        """Take it out of the queue for good (after its replay was confirmed, or a purge)."""
+        await self.message.ack()
+        self.removed = True
 
 
 class DeadLetterQueue:
@@ -107,7 +106,7 @@ class DeadLetterQueue:
         self.publish_timeout = publish_timeout
 
     async def depth(self) -> int:
-        """Messages ready in the queue (not those another scan or consumer holds)."""
+        """Messages ready in the queue (not those a command holds)."""
         channel = await self.connection.channel()
         try:
             queue = await channel.declare_queue(self.topology.dead_letter_queue, passive=True)
@@ -117,36 +116,38 @@ class DeadLetterQueue:
 
     async def scan(
         self, selection: Selection, counts: Counts, limit: int | None = None
-    ) -> AsyncGenerator[tuple[AbstractIncomingMessage, DeadLetter], None]:
-        """The chosen dead letters, oldest first, at most ``limit``.
-
-        The caller may ``ack()`` one to remove it; any it does not is handed back before the
-        next is taken.
-        """
-        channel = await self.connection.channel(publisher_confirms=False)
-        try:
+    ) -> AsyncGenerator[Held, None]:
+        """The chosen dead letters, oldest first, at most ``limit``. The caller may
+        :meth:`Held.remove` one; every other goes back where it was."""
+        async with self._locked(), self._channel() as channel:
             queue = await channel.declare_queue(self.topology.dead_letter_queue, passive=True)
             ready = int(queue.declaration_result.message_count or 0)
-            removed = 0
-            # One full turn of the queue, past the limit: see the module's docstring.
+            # One full turn, past the limit: stopping early would leave the queue rotated.
             for _ in range(ready):
                 message = await queue.get(no_ack=False, fail=False)
                 if message is None:
-                    break
+                    break  # another consumer took the rest
                 counts.scanned += 1
-                letter = deadletter.read(message, message.routing_key)
-                if (limit is None or counts.chosen < limit) and selection.chooses(letter):
+                held = Held(message, deadletter.read(message, message.routing_key))
+                if (limit is None or counts.chosen < limit) and selection.chooses(held.letter):
                     counts.chosen += 1
-                    yield message, letter
-                if message.processed:
-                    removed += 1
-                else:
-                    await message.nack(requeue=True)
-            await _handed_back(channel, self.topology.dead_letter_queue, ready - removed)
-        finally:
-            # A message still held (an error part-way) goes back with the channel.
-            if not channel.is_closed:
-                await channel.close()
+                    yield held
+                if not held.removed:
+                    await self._put_back(channel, message)
+
+    async def _put_back(self, channel: AbstractChannel, message: AbstractIncomingMessage) -> None:
+        """A copy to the back of the queue, confirmed; then the one taken is acknowledged."""
+        headers = {k: v for k, v in (message.headers or {}).items() if k != _DELIVERY_COUNT}
+        # The default exchange: straight to the queue, whatever else is bound to the dead
+        # exchange. The broker's x-death goes back as it came (RabbitMQ reads it again on 3.13+).
+        await self._publish(
+            channel,
+            "",
+            self.topology.dead_letter_queue,
+            message.body,
+            messages.copy_properties(message, headers),
+        )
+        await message.ack()
 
     async def replay(
         self,
@@ -160,26 +161,25 @@ class DeadLetterQueue:
         confirmed it, remove it from the dead-letter queue."""
         counts = Counts()
         pacer = Pacer(rate)
-        async with self._publisher() as channel:
-            inbound = await channel.get_exchange(self.topology.inbound_exchange, ensure=False)
-            async with contextlib.aclosing(self.scan(selection, counts, limit)) as chosen:
-                async for message, letter in chosen:
-                    if not dry_run:
-                        await pacer.wait()
-                        await self._replay_one(inbound, message, letter, counts)
+        chosen = self.scan(selection, counts, limit)
+        async with self._channel() as channel, contextlib.aclosing(chosen):
+            async for held in chosen:
+                if not dry_run:
+                    await pacer.wait()
+                    await self._replay_one(channel, held, counts)
         return counts
 
-    async def _replay_one(
-        self,
-        inbound: AbstractExchange,
-        message: AbstractIncomingMessage,
-        letter: DeadLetter,
-        counts: Counts,
-    ) -> None:
+    async def _replay_one(self, channel: AbstractChannel, held: Held, counts: Counts) -> None:
+        message, letter = held.message, held.letter
+        properties = messages.copy_properties(
+            message, deadletter.replay_headers(message.headers or {})
+        )
         try:
-            await inbound.publish(_replayed(message), letter.vendor, timeout=self.publish_timeout)
-        except _NOT_CONFIRMED as exc:
-            # Stays in the dead-letter queue (unacknowledged until the scan ends).
+            await self._publish(
+                channel, self.topology.inbound_exchange, letter.vendor, message.body, properties
+            )
+        except NOT_CONFIRMED as exc:
+            # Stays in the dead-letter queue: the scan puts it back.
             counts.failed += 1
             log.warning(
                 "replay_not_confirmed",
@@ -190,7 +190,7 @@ class DeadLetterQueue:
             return
         # If this ack is lost (a crash right here) the message is in both queues: a duplicate,
         # never a loss.
-        await message.ack()
+        await held.remove()
         counts.done += 1
 
     async def purge(
@@ -198,9 +198,9 @@ class DeadLetterQueue:
     ) -> Counts:
         counts = Counts()
         async with contextlib.aclosing(self.scan(selection, counts, limit)) as chosen:
-            async for message, _ in chosen:
+            async for held in chosen:
                 if not dry_run:
-                    await message.ack()
+                    await held.remove()
                     counts.done += 1
         return counts
 
@@ -210,7 +210,8 @@ class DeadLetterQueue:
         """Write the chosen dead letters as JSON lines; the queue keeps them all."""
         counts = Counts()
         async with contextlib.aclosing(self.scan(selection, counts, limit)) as chosen:
-            async for message, _ in chosen:
+            async for held in chosen:
+                message = held.message
                 out.write(deadletter.encode(deadletter.to_record(message, message.routing_key)))
                 counts.done += 1
         out.flush()
@@ -228,8 +229,7 @@ class DeadLetterQueue:
         """Put exported dead letters back, through the dead-letter exchange as the worker does."""
         counts = Counts()
         pacer = Pacer(rate)
-        async with self._publisher() as channel:
-            dead = await channel.get_exchange(self.topology.dead_exchange, ensure=False)
+        async with self._channel() as channel:
             for record in records:
                 counts.scanned += 1
                 if not selection.chooses(record.letter):
@@ -240,11 +240,16 @@ class DeadLetterQueue:
                 if dry_run:
                     continue
                 await pacer.wait()
+                body, headers, properties = deadletter.imported_message(record)
                 try:
-                    await dead.publish(
-                        _imported(record), record.letter.vendor, timeout=self.publish_timeout
+                    await self._publish(
+                        channel,
+                        self.topology.dead_exchange,
+                        record.letter.vendor,
+                        body,
+                        messages.copy_properties(properties, headers),
                     )
-                except _NOT_CONFIRMED as exc:
+                except NOT_CONFIRMED as exc:
                     counts.failed += 1
                     log.warning(
                         "import_not_confirmed",
@@ -255,43 +260,53 @@ class DeadLetterQueue:
                 counts.done += 1
         return counts
 
+    async def _publish(
+        self,
+        channel: AbstractChannel,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        properties: spec.Basic.Properties,
+    ) -> None:
+        """Publish, mandatory, and wait for the confirm: an unroutable message raises."""
+        underlay = await channel.get_underlay_channel()
+        await underlay.basic_publish(
+            body,
+            exchange=exchange,
+            routing_key=routing_key,
+            properties=properties,
+            mandatory=True,
+            timeout=self.publish_timeout,
+        )
+
     @contextlib.asynccontextmanager
-    async def _publisher(self) -> AsyncIterator[AbstractChannel]:
+    async def _channel(self) -> AsyncIterator[AbstractChannel]:
         """A confirm channel on which an unroutable publish raises instead of vanishing."""
         channel = await self.connection.channel(publisher_confirms=True, on_return_raises=True)
         try:
             yield channel
         finally:
+            # A message still held (an error part-way) goes back to the broker with the channel.
             if not channel.is_closed:
                 await channel.close()
 
-
-def _replayed(message: AbstractIncomingMessage) -> aio_pika.Message:
-    return aio_pika.Message(
-        message.body,
-        headers=deadletter.replay_headers(message.headers or {}),
-        content_type=message.content_type,
-        content_encoding=message.content_encoding,
-        message_id=message.message_id,
-        correlation_id=message.correlation_id,
-        timestamp=message.timestamp,
-        type=message.type,
-        app_id=message.app_id,
-        delivery_mode=DeliveryMode.PERSISTENT,
-    )
-
-
-def _imported(record: deadletter.Record) -> aio_pika.Message:
-    body, headers, properties = deadletter.imported_message(record)
-    return aio_pika.Message(
-        body,
-        headers=headers,
-        content_type=properties.content_type,
-        content_encoding=properties.content_encoding,
-        message_id=record.letter.message_id,
-        correlation_id=properties.correlation_id,
-        timestamp=properties.timestamp,
-        type=properties.type,
-        app_id=properties.app_id,
-        delivery_mode=DeliveryMode.PERSISTENT,
-    )
+    @contextlib.asynccontextmanager
+    async def _locked(self) -> AsyncIterator[None]:
+        """Hold the dead-letter lock (an exclusive queue of this connection) for a scan."""
+        channel = await self.connection.channel()
+        try:
+            await channel.declare_queue(
+                self.topology.dead_letter_lock, exclusive=True, auto_delete=True
+            )
+        except aiormq.exceptions.ChannelLockedResource:
+            raise Busy(
+                "another 'verdict dlq' command is working on the dead-letter queue; "
+                "try again once it has finished"
+            ) from None
+        try:
+            yield
+        finally:
+            with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError):
+                if not channel.is_closed:
+                    await channel.queue_delete(self.topology.dead_letter_lock)
+                    await channel.close()

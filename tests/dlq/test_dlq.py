@@ -3,7 +3,10 @@ export and import, purge; counts and exit codes."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import aio_pika
@@ -15,6 +18,7 @@ from shared import messages
 from shared.broker import Broker
 from shared.settings import Settings
 from shared.topology import Topology
+from tests import conftest
 from tests.faults.support import (
     UNDECODABLE,
     depth,
@@ -27,6 +31,8 @@ from tests.faults.support import (
 from verdict import dlq_commands
 from verdict.cli import build_parser
 from workers import deadletter
+from workers.deadletter import Selection
+from workers.dlq import Counts, DeadLetterQueue
 
 ACME = "acme"  # a vendor with a queue and no adapter: its webhooks are dead-lettered
 
@@ -267,3 +273,91 @@ async def test_many_dead_letters_keep_their_order_through_looks_and_a_partial_re
     replayed = set(ids[0:30:3])
     assert ids_listed((await dlq(config, "list"))[1]) == [i for i in ids if i not in replayed]
     assert {m.message_id for m in await drain(channel, topology.inbound_queue(ACME))} == replayed
+
+
+@pytest.fixture
+def delivery_limit_one(rabbitmq: conftest.TestBroker, topology: Topology) -> Iterator[None]:
+    """A delivery limit of 1 on this test's dead-letter queue, by policy (RabbitMQ 4.x gives
+    every quorum queue a limit of 20 by default)."""
+    name = f"{topology.namespace}-delivery-limit"
+    pattern = f"^{re.escape(topology.dead_letter_queue)}$"
+    rabbitmq.rabbitmqctl(
+        "set_policy", name, pattern, '{"delivery-limit": 1}', "--apply-to", "queues"
+    )
+    try:
+        yield
+    finally:
+        rabbitmq.rabbitmqctl("clear_policy", name)
+
+
+async def test_a_thousand_looks_under_a_delivery_limit_lose_nothing(
+    config: Settings,
+    letters: Letters,
+    channel: AbstractChannel,
+    topology: Topology,
+    delivery_limit_one: None,
+) -> None:
+    # The control: under this policy, a dead letter handed back with a nack twice is dropped
+    # (the dead-letter queue has nowhere to send it), as the old way of looking did.
+    control = f"{topology.namespace}-control"
+    await channel.default_exchange.publish(
+        aio_pika.Message(b"{}", message_id=control), routing_key=topology.dead_letter_queue
+    )
+    queue = await channel.get_queue(topology.dead_letter_queue, ensure=False)
+    for _ in range(2):
+        while (message := await queue.get(no_ack=False, timeout=5)).message_id != control:
+            # One of the letters: back it goes, the way a look hands it back (by copy).
+            await channel.default_exchange.publish(
+                aio_pika.Message(
+                    message.body, message_id=message.message_id, headers=message.headers
+                ),
+                routing_key=topology.dead_letter_queue,
+            )
+            await message.ack()
+        await message.nack(requeue=True)
+
+    async def control_dropped() -> bool:
+        return await depth(channel, topology.dead_letter_queue) == 6
+
+    await wait_until(control_dropped, what="the delivery limit to drop the control message")
+
+    connection = await aio_pika.connect(config.amqp_url)
+    try:
+        dead_letters = DeadLetterQueue(connection, topology)
+        for look in range(1000):
+            counts = Counts()
+            if look % 3 == 2:
+                counts = await dead_letters.export(Selection(), io.BytesIO())
+            else:
+                selection = Selection(
+                    ids=frozenset({letters.in_order[look % 6]}) if look % 3 else frozenset()
+                )
+                async with contextlib.aclosing(dead_letters.scan(selection, counts)) as held:
+                    async for _ in held:
+                        pass
+            assert counts.scanned == 6
+            assert counts.chosen == (1 if look % 3 == 1 else 6)
+    finally:
+        await connection.close()
+
+    assert ids_listed((await dlq(config, "list"))[1]) == letters.in_order
+    for message in await drain(channel, topology.dead_letter_queue):
+        assert message.headers.get("x-delivery-count", 0) in (0, 1)
+
+
+async def test_one_command_at_a_time(config: Settings, letters: Letters) -> None:
+    connection = await aio_pika.connect(config.amqp_url)
+    try:
+        first = DeadLetterQueue(connection, Topology(config.namespace, config.vendors))
+        counts = Counts()
+        async with contextlib.aclosing(first.scan(Selection(), counts)) as held:
+            await anext(held)  # holding the lock, part-way through its turn
+            code, _, summary = await dlq(config, "list")
+            assert code == 1
+            assert "another 'verdict dlq' command is working on the dead-letter queue" in summary
+            async for _ in held:
+                pass
+        assert counts.scanned == 6
+    finally:
+        await connection.close()
+    assert ids_listed((await dlq(config, "list"))[1]) == letters.in_order
