@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 import structlog
+from aiohttp.http_exceptions import HttpProcessingError
 
 # Anything msgspec cannot encode natively is logged as its str().
 _encoder = msgspec.json.Encoder(enc_hook=str)
@@ -46,6 +47,18 @@ def configure(level: str = "info", *, json: bool | None = None) -> None:
     )
     # aio-pika and aiohttp log through the standard library: keep their warnings, in one stream.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(name)s %(message)s")
+    logging.getLogger("aiohttp.server").addFilter(shorten_bad_requests)
+
+
+def shorten_bad_requests(record: logging.LogRecord) -> bool:
+    """aiohttp logs every request it cannot parse (answered 400) as an error with a traceback:
+    any client could fill the log with them. Keep one line, saying what was wrong."""
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, HttpProcessingError) and error.code == 400:
+        record.msg = f"bad HTTP request answered 400: {error.message.splitlines()[0]}"
+        record.args, record.exc_info, record.exc_text = (), None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+    return True
 
 
 def get(name: str) -> structlog.typing.FilteringBoundLogger:
