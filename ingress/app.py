@@ -1,8 +1,9 @@
 """The ingress HTTP application: ``POST /webhooks/{vendor}`` → 202 once RabbitMQ confirmed it.
 
 A webhook goes through, in order: the vendor's address allow-list (403), its declared size (413),
-the credentials in its headers (401), reading the body within the size limit and read timeout
-(413, 408), the signatures over the body (401), and only then the broker. Every request ends in
+the credentials in its headers (401), whether the broker can take it now (503), reading the body
+within the size limit and read timeout and in its Content-Encoding (413, 408, 400), the
+signatures over the body (401), and only then the broker. Every request ends in
 one log line: vendor, message id, size, auth outcome, status and peer, never a body or a header.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from ingress.admission import Admission, Tally
-from ingress.body import Body, BodyTooLarge, BodyTooSlow, read_body
+from ingress.body import Body, BodyTooLarge, BodyTooSlow, BodyUndecodable, read_body
 from ingress.endpoint import Endpoint, endpoints
 from ingress.errors import error, json_answer, json_errors
 from ingress.observe import METRICS, IngressMetrics, observe
@@ -129,6 +130,16 @@ async def receive_webhook(request: web.Request) -> web.Response:
             408,
             "request_timeout",
             "the body was not received in time",
+            vendor=vendor,
+            peer=peer,
+            auth="not_checked",
+            close=True,
+        )
+    except BodyUndecodable:
+        return _refuse(
+            400,
+            "body_undecodable",
+            "the body is not in the Content-Encoding (or chunking) its headers say",
             vendor=vendor,
             peer=peer,
             auth="not_checked",

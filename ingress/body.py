@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiohttp import StreamReader
+from aiohttp import StreamReader, web
 
 # A webhook's body as read: bytes when it came with its headers, else a bytearray grown as it
 # arrives, so that a body of several MB is not held twice (its chunks and their join), and a
@@ -24,8 +24,20 @@ class BodyTooSlow(Exception):
     pass
 
 
+class BodyUndecodable(Exception):
+    """The body is not in the Content-Encoding its headers name (or the chunking is broken)."""
+
+
 async def read_body(content: StreamReader, limit: int, timeout: float) -> Body:
-    """The whole body, or :class:`BodyTooLarge` / :class:`BodyTooSlow` as soon as it is either."""
+    """The whole body, or :class:`BodyTooLarge`, :class:`BodyTooSlow` or
+    :class:`BodyUndecodable` as soon as it is any of those."""
+    try:
+        return await _read(content, limit, timeout)
+    except web.RequestPayloadError as exc:
+        raise BodyUndecodable(str(exc.__cause__ or exc).splitlines()[0]) from None
+
+
+async def _read(content: StreamReader, limit: int, timeout: float) -> Body:
     if content.is_eof():
         # The whole body came with the headers (most webhooks): nothing to wait for or time.
         body = content.read_nowait()

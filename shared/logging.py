@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 import structlog
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web import RequestPayloadError
 
 # Anything msgspec cannot encode natively is logged as its str().
 _encoder = msgspec.json.Encoder(enc_hook=str)
@@ -51,9 +52,12 @@ def configure(level: str = "info", *, json: bool | None = None) -> None:
 
 
 def shorten_bad_requests(record: logging.LogRecord) -> bool:
-    """aiohttp logs every request it cannot parse (answered 400) as an error with a traceback:
-    any client could fill the log with them. Keep one line, saying what was wrong."""
+    """aiohttp logs every request it cannot parse (answered 400) as an error with a traceback,
+    and a body it cannot decode again while draining it: any client could fill the log with
+    them. Keep one line, saying what was wrong."""
     error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, RequestPayloadError):
+        error = error.__cause__
     if isinstance(error, HttpProcessingError) and error.code == 400:
         record.msg = f"bad HTTP request answered 400: {error.message.splitlines()[0]}"
         record.args, record.exc_info, record.exc_text = (), None, None
