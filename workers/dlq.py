@@ -122,18 +122,30 @@ class DeadLetterQueue:
         async with self._locked(), self._channel() as channel:
             queue = await channel.declare_queue(self.topology.dead_letter_queue, passive=True)
             ready = int(queue.declaration_result.message_count or 0)
-            # One full turn, past the limit: stopping early would leave the queue rotated.
-            for _ in range(ready):
-                message = await queue.get(no_ack=False, fail=False)
-                if message is None:
-                    break  # another consumer took the rest
-                counts.scanned += 1
-                held = Held(message, deadletter.read(message, message.routing_key))
-                if (limit is None or counts.chosen < limit) and selection.chooses(held.letter):
-                    counts.chosen += 1
-                    yield held
-                if not held.removed:
-                    await self._put_back(channel, message)
+            # The copy put back last, while the next is taken: one at a time keeps the order.
+            putting_back: asyncio.Task[None] | None = None
+            try:
+                # One full turn, past the limit: stopping early would leave the queue rotated.
+                for _ in range(ready):
+                    message = await queue.get(no_ack=False, fail=False)
+                    if putting_back is not None:
+                        await putting_back
+                        putting_back = None
+                    if message is None:
+                        break  # another consumer took the rest
+                    counts.scanned += 1
+                    held = Held(message, deadletter.read(message, message.routing_key))
+                    chosen = limit is None or counts.chosen < limit
+                    if chosen and selection.chooses(held.letter):
+                        counts.chosen += 1
+                        yield held
+                    if not held.removed:
+                        putting_back = asyncio.create_task(self._put_back(channel, message))
+                if putting_back is not None:
+                    await putting_back
+            finally:
+                if putting_back is not None and not putting_back.done():
+                    putting_back.cancel()
 
     async def _put_back(self, channel: AbstractChannel, message: AbstractIncomingMessage) -> None:
         """A copy to the back of the queue, confirmed; then the one taken is acknowledged."""
