@@ -1,4 +1,5 @@
-"""Fixtures for the fault tests: short retry delays, and control of the broker when allowed."""
+"""Fixtures for the fault tests: short retry delays, control of the broker when allowed, and
+RabbitMQ nodes and a cluster of their own (tests/rabbitmq_nodes.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from shared.settings import Settings
 from shared.topology import Topology
 from tests.conftest import TestBroker
 from tests.faults.support import FAULTS_ENABLED, FAULTS_SKIPPED, BrokerControl
+from tests.rabbitmq_nodes import Cluster, Node
 
 # Production waits 1 s, 10 s, 60 s, 300 s; the same path with delays a test can wait for.
 SHORT_RETRY_DELAYS = (0.5, 1.0)
@@ -43,3 +45,25 @@ def broker_control(rabbitmq: TestBroker) -> Iterator[BrokerControl]:
         yield control
     finally:
         control.start()
+
+
+@pytest.fixture(scope="session")
+def own_node() -> Iterator[Node]:
+    """A RabbitMQ node of the fault tests' own (memory alarms), started once; tests leave it
+    running and without an alarm."""
+    if not FAULTS_ENABLED:
+        pytest.skip(FAULTS_SKIPPED)
+    with Node() as node:
+        node.start()
+        yield node
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    """Three RabbitMQ nodes of the fault tests' own, clustered, started once (about 15 s); a test
+    that kills a node starts it again."""
+    if not FAULTS_ENABLED:
+        pytest.skip(FAULTS_SKIPPED)
+    with Cluster(3) as cluster:
+        cluster.start()
+        yield cluster

@@ -35,8 +35,9 @@ UNDECODABLE = b'{"this is": "no vendor\'s shape"'
 
 FAULTS_ENABLED = os.environ.get("VERDICT_TEST_FAULTS") == "1"
 FAULTS_SKIPPED = (
-    "stops and starts RabbitMQ with rabbitmqctl: run with VERDICT_TEST_FAULTS=1 (.ci/run sets "
-    "it), and VERDICT_TEST_RABBITMQ_NODE=<node> when the broker of VERDICT_TEST_AMQP_URL is not "
+    "injects broker faults (stops the test broker with rabbitmqctl, starts RabbitMQ nodes of its "
+    "own, kills them, raises memory alarms): run with VERDICT_TEST_FAULTS=1 (.ci/run sets it), "
+    "and VERDICT_TEST_RABBITMQ_NODE=<node> when the broker of VERDICT_TEST_AMQP_URL is not "
     "rabbitmqctl's default node"
 )
 
