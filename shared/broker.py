@@ -78,6 +78,7 @@ class Broker:
         self._lost = asyncio.Event()
         self._connected = asyncio.Event()
         self._listeners: list[Listener] = []
+        self._blocked_callbacks: list[Callable[[], None]] = []
         self._next = 0  # the address to try first
         self._task: asyncio.Task[None] | None = None
         self._closing = False
@@ -116,6 +117,10 @@ class Broker:
     def on_connected(self, listener: Listener) -> None:
         """Call ``listener(connection)`` after every connect, once the topology is declared."""
         self._listeners.append(listener)
+
+    def on_blocked(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when RabbitMQ blocks the connection (seen within 0.1 s)."""
+        self._blocked_callbacks.append(callback)
 
     def start(self) -> None:
         """Connect in the background, and again whenever the connection is lost."""
@@ -204,6 +209,8 @@ class Broker:
                 blocked = not blocked
                 if blocked:
                     log.warning("broker_blocked", broker=self.address)
+                    for callback in self._blocked_callbacks:
+                        callback()
                 else:
                     log.info("broker_unblocked", broker=self.address)
             with contextlib.suppress(TimeoutError):

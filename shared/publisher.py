@@ -56,6 +56,8 @@ SWEEP_SECONDS = 0.1
 # hands at once, and so what a webhook answered 503 can still put on the broker, stays small.
 BATCH_BYTES = 512 * 1024
 _METHOD_FRAME_CACHE = 1024
+# A channel that was nacked is replaced, but not more often than this (seconds).
+_RENEW_SECONDS = 1.0
 
 
 class _Publish:
@@ -105,6 +107,8 @@ class Publisher:
         self.wait_while_blocked = wait_while_blocked
         self.sweep_seconds = sweep_seconds
         self._channel: aiormq.Channel | None = None
+        self._channel_opened_at = 0.0
+        self._closing: set[asyncio.Task[object]] = set()  # channels replaced, being closed
         self._opening = asyncio.Lock()
         # Publishes and settlements waiting for the writer, in order.
         self._queue: deque[_Publish | _Settle] = deque()
@@ -119,6 +123,10 @@ class Publisher:
         self._blocked_since: float | None = None
         self._method_frames: dict[tuple[int, str, str], bytes] = {}
         metrics.track_publisher(broker.name, lambda: self._waiting_bytes)
+        if not wait_while_blocked:
+            # What waits when the alarm begins will not be written before it ends: refuse it now
+            # (the writer may be held up in a write the broker stopped reading).
+            broker.on_blocked(lambda: self._refuse_waiting(BrokerBlocked()))
 
     @property
     def waiting_bytes(self) -> int:
@@ -181,6 +189,10 @@ class Publisher:
         self._enqueue(item)
         try:
             await item.done
+        except aiormq.exceptions.DeliveryError as exc:
+            if not isinstance(exc, aiormq.exceptions.PublishError):  # a nack, not a return
+                self._replace_after_nack(item.channel)
+            raise
         except asyncio.CancelledError:
             self._drop(item)  # if it was still waiting, it is never written
             task = asyncio.current_task()
@@ -252,7 +264,25 @@ class Publisher:
                 opened = await amqp.channel(publisher_confirms=True, on_return_raises=True)
                 assert isinstance(opened, aiormq.Channel)
                 self._channel = channel = opened
+                self._channel_opened_at = asyncio.get_running_loop().time()
             return channel
+
+    def _replace_after_nack(self, channel: aiormq.Channel) -> None:
+        """Publish on a new channel from now on (at most once a second).
+
+        On RabbitMQ 3.10, a channel whose first publish to a quorum queue comes while the queue
+        has no leader (a cluster node was just lost) is nacked, and so is every later publish of
+        that channel to that queue, for a minute and more; a new channel is not
+        (tests/faults/test_nodes.py). A nack for any other reason (a full queue) costs a channel.
+        """
+        now = asyncio.get_running_loop().time()
+        if channel is not self._channel or now - self._channel_opened_at < _RENEW_SECONDS:
+            return
+        self._channel = None
+        log.warning("publish_channel_renewed", reason="nack")
+        closing = asyncio.create_task(channel.close())
+        self._closing.add(closing)
+        closing.add_done_callback(self._closing.discard)
 
     def _enqueue(self, item: _Publish | _Settle) -> None:
         self._queue.append(item)

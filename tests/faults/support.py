@@ -185,6 +185,14 @@ async def make_broker_poison(channel: AbstractChannel, topology: Topology, vendo
 # --- processes ------------------------------------------------------------------------------
 
 
+def rss_mib(pid: int) -> float:
+    """A process's resident memory now, in MiB (from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmRSS for process {pid}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
