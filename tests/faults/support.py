@@ -269,6 +269,49 @@ async def started(env: Mapping[str, str], log: Path, command: str) -> subprocess
     return process
 
 
+class Poster:
+    """A vendor posting webhooks one after another until stopped, retrying each refused one
+    until it is accepted; keeps what the ingress answered."""
+
+    def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
+        self.session = session
+        self.base = base
+        self.accepted: list[str] = []
+        self.refused = 0
+        self.running = True
+
+    async def run(self) -> None:
+        for vendor, body in itertools.cycle(mixed_webhooks(per_vendor=10)):
+            accepted = False
+            while not accepted:  # the vendor retries the same webhook
+                if not self.running:
+                    return
+                accepted = await self._post(vendor, body)
+                if not accepted:
+                    await asyncio.sleep(0.05)
+
+    async def _post(self, vendor: str, body: bytes) -> bool:
+        try:
+            async with self.session.post(f"{self.base}/webhooks/{vendor}", data=body) as response:
+                if response.status == 202:
+                    self.accepted.append((await response.json())["message_id"])
+                    return True
+                assert response.status == 503, response.status
+                assert response.headers["Retry-After"] == "5"
+        except aiohttp.ClientConnectionError:
+            pass  # a refusal that closed the connection before the body was sent: not stored
+        self.refused += 1
+        return False
+
+    async def until_accepted(self, count: int) -> None:
+        target = len(self.accepted) + count
+
+        async def enough() -> bool:
+            return len(self.accepted) >= target
+
+        await wait_until(enough, timeout=60, what=f"{count} more webhooks accepted")
+
+
 class BrokerControl:
     """Stops and starts the RabbitMQ the tests use: ``rabbitmqctl stop_app`` / ``start_app``,
     on this machine's node (``VERDICT_TEST_RABBITMQ_NODE``) or inside testcontainers' one."""

@@ -6,7 +6,6 @@ Runs only with VERDICT_TEST_FAULTS=1 (.ci/run sets it): it stops the broker the 
 from __future__ import annotations
 
 import asyncio
-import itertools
 from pathlib import Path
 
 import aiohttp
@@ -18,47 +17,15 @@ from shared.topology import Topology
 from tests.faults.support import (
     BrokerControl,
     Ledger,
+    Poster,
     environment,
     finish,
-    mixed_webhooks,
     started,
     wait_until,
 )
 from tests.support import log_events
 
 pytestmark = pytest.mark.faults
-
-
-class Poster:
-    """Posts webhooks one after another until stopped; keeps what the ingress answered."""
-
-    def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
-        self.session = session
-        self.base = base
-        self.accepted: list[str] = []
-        self.refused = 0
-        self.running = True
-
-    async def run(self) -> None:
-        for vendor, body in itertools.cycle(mixed_webhooks(per_vendor=10)):
-            if not self.running:
-                return
-            async with self.session.post(f"{self.base}/webhooks/{vendor}", data=body) as response:
-                if response.status == 202:
-                    self.accepted.append((await response.json())["message_id"])
-                else:
-                    assert response.status == 503
-                    assert response.headers["Retry-After"] == "5"
-                    self.refused += 1
-                    await asyncio.sleep(0.05)
-
-    async def until_accepted(self, count: int) -> None:
-        target = len(self.accepted) + count
-
-        async def enough() -> bool:
-            return len(self.accepted) >= target
-
-        await wait_until(enough, timeout=60, what=f"{count} more webhooks accepted")
 
 
 async def readiness(session: aiohttp.ClientSession, base: str) -> int:
