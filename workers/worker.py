@@ -61,6 +61,7 @@ class Worker:
         self._consuming_on: AbstractConnection | None = None
         self._consumers: list[tuple[AbstractQueue, str]] = []
         self._subscribing = asyncio.Lock()
+        self._subscribed = asyncio.Event()
         self._stopping = False
         self._in_flight: set[asyncio.Task[object]] = set()
         self._idle = asyncio.Event()
@@ -91,6 +92,10 @@ class Worker:
         async with self._subscribing:
             if self._stopping or self._consuming_on is connection:
                 return
+            # Messages delivered while the consumers are being set up wait for the last one: a
+            # publish made for them during a resource alarm would get the connection blocked,
+            # and RabbitMQ would then not read the rest of the setup until the alarm cleared.
+            self._subscribed.clear()
             channel = await connection.channel()
             # Prefetch is per consumer, so each vendor has its own window: a flood or a stuck
             # message from one vendor does not take the others' capacity.
@@ -100,6 +105,7 @@ class Worker:
                 queue = await channel.get_queue(self.broker.topology.inbound_queue(vendor))
                 consumers.append((queue, await queue.consume(self._on_message)))
             self._channel, self._consumers, self._consuming_on = channel, consumers, connection
+            self._subscribed.set()
         log.info("worker_started", vendors=list(self.broker.topology.vendors))
 
     async def stop(self, drain_timeout: float | None = None) -> None:
@@ -138,6 +144,7 @@ class Worker:
         self._idle.clear()
         metrics.IN_FLIGHT.inc()
         try:
+            await self._subscribed.wait()
             await self._handle(message)
         finally:
             metrics.IN_FLIGHT.dec()
