@@ -97,6 +97,14 @@ def test_ack_is_byte_identical_to_pamqp(channel: int, delivery_tag: int) -> None
     assert frames.ack(channel, delivery_tag) == frame.marshal(ack, channel)
 
 
+def test_settlements_are_pamqp_s() -> None:
+    assert frames.settlement(3, 7, frames.Settlement.ACK) == frames.ack(3, 7)
+    nack = commands.Basic.Nack(delivery_tag=7, multiple=False, requeue=True)
+    assert frames.settlement(3, 7, frames.Settlement.REQUEUE) == frame.marshal(nack, 3)
+    reject = commands.Basic.Reject(delivery_tag=7, requeue=False)
+    assert frames.settlement(3, 7, frames.Settlement.REJECT) == frame.marshal(reject, 3)
+
+
 def test_a_header_pamqp_read_as_bytes_is_written_back_as_it_came() -> None:
     # pamqp decodes a long string that is not UTF-8 as bytes, and cannot encode bytes itself.
     properties = frames.Properties(headers={"raw": b"\xff\xfe", "nested": {"raw": b"ok"}})

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.addresses import addresses, redact
 from shared.settings import DEFAULT_VENDORS, ConfigError, Settings, load
 
 
@@ -45,11 +46,39 @@ def test_vendor_list_from_environment() -> None:
         ({"VERDICT_VENDORS": "Incode"}, "VERDICT_VENDORS: Expected `str` matching regex"),
         ({"VERDICT_LOG_LEVEL": "loud"}, "VERDICT_LOG_LEVEL: Invalid enum value 'loud'"),
         ({"VERDICT_PUBLISH_TIMEOUT": "0"}, "VERDICT_PUBLISH_TIMEOUT: Expected `float` > 0.0"),
+        ({"VERDICT_AMQP_URL": "not a url"}, "VERDICT_AMQP_URL: not a url is not a broker address"),
+        (
+            {"VERDICT_AMQP_URL": "amqp://u:secret@a:5672/,http://u:secret2@b/"},
+            r"VERDICT_AMQP_URL: http://u:\*\*\*@b/ is not a broker address",
+        ),
+        ({"VERDICT_AMQP_URL": " , "}, "VERDICT_AMQP_URL: no broker address given"),
     ],
 )
 def test_bad_environment_value_names_the_key(environ: dict[str, str], expected: str) -> None:
     with pytest.raises(ConfigError, match="^" + expected.replace("`", ".").replace("(", ".")):
         load(environ=environ)
+
+
+def test_several_broker_addresses() -> None:
+    text = "amqp://u:p1@rabbit-1:5672/v, amqp://u:p2@rabbit-2:5672/v,amqps://u:p3@rabbit-3/v"
+    settings = load(environ={"VERDICT_AMQP_URL": text})
+    assert addresses(settings.amqp_url) == (
+        "amqp://u:p1@rabbit-1:5672/v",
+        "amqp://u:p2@rabbit-2:5672/v",
+        "amqps://u:p3@rabbit-3/v",
+    )
+    assert [redact(url) for url in addresses(text)] == [
+        "amqp://u:***@rabbit-1:5672/v",
+        "amqp://u:***@rabbit-2:5672/v",
+        "amqps://u:***@rabbit-3/v",
+    ]
+
+
+@pytest.mark.parametrize(
+    "url", ["amqp://u:s3cret@h/", "u:s3cret@h", "amqp://u:s3cret@bad host/", "%%:s3cret@@h"]
+)
+def test_a_redacted_address_never_shows_the_password(url: str) -> None:
+    assert "s3cret" not in redact(url)
 
 
 def test_bad_file_value_names_the_key_and_file(tmp_path: Path) -> None:

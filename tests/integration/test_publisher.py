@@ -12,10 +12,11 @@ from aiormq import spec
 
 from shared import messages
 from shared.broker import Broker
+from shared.errors import PublishBacklog
 from shared.publisher import Publisher
 from shared.settings import Settings
 from shared.topology import Topology
-from tests.support import take
+from tests.support import depth, take
 
 
 @pytest.fixture
@@ -98,3 +99,30 @@ async def test_not_connected_refuses_at_once(config: Settings, topology: Topolog
     publisher = Publisher(never_started, timeout=10)
     with pytest.raises(ConnectionError):
         await publisher.publish(topology.inbound_exchange, "w2", b"{}", _properties(0))
+
+
+async def test_past_the_byte_bound_a_publish_is_refused_at_once(
+    broker: Broker, channel: AbstractChannel, topology: Topology
+) -> None:
+    publisher = Publisher(broker, timeout=10, max_waiting_bytes=3000)
+    body = b"x" * 2000
+    try:
+        results = await asyncio.gather(
+            *(
+                publisher.publish(topology.inbound_exchange, "w2", body, _properties(n))
+                for n in range(50)
+            ),
+            return_exceptions=True,
+        )
+    finally:
+        await publisher.close()
+    refused = [r for r in results if isinstance(r, PublishBacklog)]
+    confirmed = [r for r in results if r is None]
+    assert refused, "50 publishes of 2000 bytes at once never went past 3000 bytes waiting"
+    assert confirmed
+    assert len(refused) + len(confirmed) == len(results), results
+    # What was refused was never written.
+    await take(channel, topology.inbound_queue("w2"), count=len(confirmed))
+    await asyncio.sleep(0.2)
+    assert await depth(channel, topology.inbound_queue("w2")) == 0
+    assert publisher.waiting_bytes == 0
