@@ -75,12 +75,24 @@ def forwardable_headers(
     ``secret_names``: the vendor's own credential headers, lower-cased.
     """
     kept: dict[str, str] = {}
-    for name, value in headers:
+    for name, raw in headers:
         lowered = name.lower()
         if is_credential(lowered, secret_names):
             continue
+        value = utf8(raw)
         kept[lowered] = f"{kept[lowered]}, {value}" if lowered in kept else value
     return kept
+
+
+def utf8(text: str) -> str:
+    """A request header's value as text an AMQP string can carry.
+
+    aiohttp gives bytes that are not UTF-8 as lone surrogates (surrogateescape), which cannot be
+    encoded: they become U+FFFD here, instead of failing the publish.
+    """
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def new_message_id() -> str:
@@ -97,6 +109,8 @@ def inbound_properties(
 ) -> spec.Basic.Properties:
     """The AMQP properties of an inbound message: what the ingress publishes with the body."""
     received_at = received_at or datetime.now(UTC)
+    if content_type is not None:
+        content_type = utf8(content_type)
     if content_type is not None and len(content_type.encode()) > _MAX_CONTENT_TYPE_BYTES:
         # AMQP's content_type is a short string; a longer one (no vendor sends one) travels only
         # in the forwarded request headers.

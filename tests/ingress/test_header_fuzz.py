@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 import msgspec
 import pytest
 from aiohttp.test_utils import BaseTestServer, TestServer
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ingress.app import create_app
@@ -116,6 +116,15 @@ async def _status(server: BaseTestServer, request: bytes) -> int:
     ),
     content_length=st.none() | CONTENT_LENGTH,
 )
+# Found before, kept: a timestamp of 400 digits overflowed; an accepted webhook whose forwarded
+# header held a byte that is not UTF-8 could not be encoded for the broker.
+@example(
+    request=("incode", {"webhook-id": "x", "webhook-timestamp": "9" * 400,
+                        "webhook-signature": "v1,AAAA"}),
+    content_length=None,
+)  # fmt: skip
+@example(request=("metamap", {"x-forwarded-for": "10.1.2.3", "x-api-key": "v",
+                              "webhook-id": "\xa0"}), content_length=None)  # fmt: skip
 async def test_no_header_value_makes_a_500(
     server: BaseTestServer, request: tuple[str, dict[str, str]], content_length: str | None
 ) -> None:
