@@ -99,7 +99,7 @@ async def _status(server: BaseTestServer, request: bytes) -> int:
 
 
 @settings(
-    max_examples=400,
+    max_examples=800,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
