@@ -234,13 +234,12 @@ class Publisher:
 
     async def _usable_channel(self) -> aiormq.Channel:
         while True:
-            refusal = self.refusal()
-            if isinstance(refusal, PublishBacklog):
-                refusal = None  # checked against this publish's own size by the caller
-            if refusal is not None:
-                raise refusal
+            if not self.broker.ready:
+                raise ConnectionError("not connected to the broker")
             if not self.broker.blocked:
                 return await self._open_channel()
+            if not self.wait_while_blocked:
+                raise BrokerBlocked()
             await self.broker.until_unblocked()  # the worker: hold on until the alarm clears
 
     async def _open_channel(self) -> aiormq.Channel:
