@@ -23,7 +23,7 @@ from bench.suite import Options, Suite, bench_settings, topology_of
 from shared.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SCENARIOS = ("http", "fixed", "overload", "worker", "e2e", "memory")
+SCENARIOS = ("http", "fixed", "overload", "worker", "e2e", "memory", "alarm")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -50,6 +50,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=None,
         metavar="SECONDS",
         help="run the 5 MB memory scenario this long (e.g. 300) instead of --seconds",
+    )
+    parser.add_argument(
+        "--alarm-seconds",
+        type=float,
+        default=60.0,
+        help="how long the alarm scenario holds the memory alarm on its own RabbitMQ node",
     )
     parser.add_argument("--only", action="append", choices=SCENARIOS, help="run only these")
     parser.add_argument(
@@ -106,6 +112,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         rounds=args.rounds,
         only=frozenset(args.only or ()),
         max_rate=args.max_rate,
+        alarm_seconds=args.alarm_seconds,
     )
     settings = bench_settings(options, args.max_in_flight or _default_max_in_flight())
     print(f"namespace {settings.namespace}; logs and bodies in {out_dir}", flush=True)
@@ -121,6 +128,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "backlog": options.backlog,
             "rounds": options.rounds,
             "memory_seconds": options.memory_seconds,
+            "alarm_seconds": options.alarm_seconds,
             "max_in_flight": settings.max_in_flight,
             "prefetch": settings.prefetch,
         },

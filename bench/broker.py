@@ -64,6 +64,17 @@ class BenchBroker:
             queue = await channel.get_queue(name, ensure=False)
             await queue.purge()
 
+    async def depth(self, queue: str) -> int:
+        """Messages on ``queue`` now, from a passive declare on a channel of its own (a robust
+        channel would answer a queue it declared itself with its first count)."""
+        channel = await self.connection.channel()
+        try:
+            underlay = await channel.get_underlay_channel()
+            declared = await underlay.queue_declare(queue, passive=True)
+        finally:
+            await channel.close()
+        return int(declared.message_count or 0)
+
     async def prefill(self, bodies: Sequence[Body], count: int, in_flight: int = 64) -> None:
         """Put ``count`` inbound messages (the bodies in turn) on the vendor queues, confirmed."""
         exchange = await (await self.channel()).get_exchange(self.topology.inbound_exchange)

@@ -1,7 +1,7 @@
 """The reference points, each run as a process of its own like the ingress and the worker.
 
     python -m bench.references b0 PORT                       aiohttp: read the body, answer 202
-    python -m bench.references naive PORT URL NAMESPACE      aiohttp + one aio-pika publish each
+    python -m bench.references naive PORT URL NAMESPACE [TIMEOUT]    aiohttp + one aio-pika publish
     python -m bench.references naive-uvloop PORT URL NAMESPACE    the same on uvloop
     python -m bench.references b1 URL NAMESPACE MANIFEST IN_FLIGHT SECONDS    raw publish loop
     python -m bench.references b3 URL NAMESPACE PREFETCH     raw consume → republish → ack
@@ -9,6 +9,11 @@
 They are written the way a user of aio-pika and aiohttp would write them, with the library's
 public API and defaults; the queues are the pipeline's own (quorum) under the benchmark's
 namespace. b1 prints one JSON line with its count; the others run until SIGTERM.
+
+The naive ingress waits for its publish's confirm as long as it takes; given a TIMEOUT (seconds,
+as the alarm scenario gives it Verdict's publish timeout) it passes it to aio-pika's publish and
+answers a publish not confirmed in time with a 503, as such a service would once it met a
+stalled broker.
 
 The ceilings (b0, b1, b3) run on uvloop, the event loop ``verdict`` itself runs on, so that the
 project is not compared with a slower loop than its own. The naive ingress runs on asyncio's
@@ -63,7 +68,7 @@ async def b0(port: int) -> None:
     await _serve(app, port)
 
 
-async def naive(port: int, url: str, namespace: str) -> None:
+async def naive(port: int, url: str, namespace: str, timeout: float | None = None) -> None:
     connection = await aio_pika.connect_robust(url)
     channel = await connection.channel(publisher_confirms=True)
     exchange = await channel.get_exchange(f"{namespace}.inbound")
@@ -71,7 +76,12 @@ async def naive(port: int, url: str, namespace: str) -> None:
     async def accept(request: web.Request) -> web.Response:
         body = await request.read()
         message = aio_pika.Message(body, delivery_mode=DeliveryMode.PERSISTENT)
-        await exchange.publish(message, routing_key=request.match_info["vendor"])
+        try:
+            await exchange.publish(
+                message, routing_key=request.match_info["vendor"], timeout=timeout
+            )
+        except TimeoutError:
+            return web.json_response({"error": "publish_timeout"}, status=503)
         return web.json_response({"message_id": message.message_id}, status=202)
 
     app = web.Application(client_max_size=MAX_BODY)
@@ -146,9 +156,9 @@ def main(argv: list[str]) -> None:
     if kind == "b0":
         uvloop.run(b0(int(args[0])))
     elif kind == "naive":
-        asyncio.run(naive(int(args[0]), args[1], args[2]))
+        asyncio.run(naive(int(args[0]), args[1], args[2], *map(float, args[3:4])))
     elif kind == "naive-uvloop":
-        uvloop.run(naive(int(args[0]), args[1], args[2]))
+        uvloop.run(naive(int(args[0]), args[1], args[2], *map(float, args[3:4])))
     elif kind == "b1":
         uvloop.run(b1(args[0], args[1], Path(args[2]), int(args[3]), float(args[4])))
     elif kind == "b3":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +132,8 @@ def checks(figures: Figures) -> list[Check]:
 def table(figures: Figures) -> str:
     rows = [("scenario", "throughput /s", "p50 ms", "p99 ms", "non-2xx", "RSS peak MiB")]
     for name, f in figures.items():
+        if name.startswith("alarm."):
+            continue  # alarm_table
         rate = f.get("rps", f.get("msgs_per_s", f.get("http_rps", "")))
         rss = f.get("rss_peak_mib", f.get("ingress_rss_peak_mib", ""))
         if name == "e2e":
@@ -145,14 +148,60 @@ def table(figures: Figures) -> str:
                 str(rss),
             )
         )
+    return _columns(rows)
+
+
+def _columns(rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
+# The alarm scenario's figures (bench/alarm.py), one row each, ingress and N side by side.
+ALARM_ROWS = (
+    ("RSS at the alarm's start, MiB", "rss_start_mib"),
+    ("RSS peak during the alarm, MiB", "rss_alarm_peak_mib"),
+    ("RSS at the alarm's end, MiB", "rss_alarm_end_mib"),
+    ("RSS medians by fifth of the alarm, MiB", "rss_alarm_fifth_medians_mib"),
+    ("still climbing at the end", "rss_still_climbing"),
+    ("refused during the alarm", "refused_in_alarm"),
+    ("  p50 ms", "refused_in_alarm_p50_ms"),
+    ("  p99 ms", "refused_in_alarm_p99_ms"),
+    ("  max ms", "refused_in_alarm_max_ms"),
+    ("CPU during the alarm, cores", "cpu_share_in_alarm"),
+    ("answered 202 (whole run)", "accepted"),
+    ("refused (whole run)", "refused"),
+    ("stored on the inbound queue", "stored"),
+    ("stored beyond the 202s", "stored_beyond_accepted"),
+    ("first 202 after the alarm cleared, s", "first_202_after_clear_s"),
+)
+
+
+def alarm_table(figures: Figures) -> str:
+    names = [name for name in ("alarm.ingress", "alarm.naive") if name in figures]
+    if not names:
+        return ""
+    rows: list[tuple[str, ...]] = [("alarm", *(name.split(".", 1)[1] for name in names))]
+    for label, key in ALARM_ROWS:
+        rows.append((label, *(_shown(figures[name].get(key)) for name in names)))
+    return _columns(rows)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "—" if value is None else str(value)
+
+
 def summary(figures: Figures) -> str:
-    out = [table(figures), "", "ratios:"]
+    out = [table(figures)]
+    alarm = alarm_table(figures)
+    if alarm:
+        out += ["", alarm]
+    out += ["", "ratios:"]
     out += [f"  {k}: {v}" for k, v in ratios(figures).items()]
     out += ["", "targets:"]
     for check in checks(figures):

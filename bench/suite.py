@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench import bodies
+import msgspec
+
+from bench import alarm, bodies
 from bench.broker import BenchBroker, OutcomeLatency, Settled, drain_rate
 from bench.load import LoadResult, run_wrk
 from bench.procs import Memory, Process, free_port, python_module, verdict
 from shared.settings import DEFAULT_VENDORS, Settings
 from shared.topology import Topology
+from tests.rabbitmq_nodes import Node, NodeError
 
 WARM_UP_SECONDS = 2.0
 
@@ -38,6 +41,8 @@ class Options:
     only: frozenset[str] = frozenset()
     # The ingress's maximum rate when the http scenario does not run to measure it.
     max_rate: float = 1000.0
+    # How long the alarm scenario holds the memory alarm.
+    alarm_seconds: float = 60.0
 
 
 @dataclass
@@ -99,7 +104,7 @@ class Suite:
             "fixtures": bodies.write_manifest(work, "fixtures", bodies.fixtures()),
             "5mb": bodies.write_manifest(work, "5mb", bodies.memory_set()),
         }
-        self.config = self._write_config()
+        self.config = self._write_config(settings, "verdict-bench.toml")
 
     @property
     def namespace(self) -> str:
@@ -110,9 +115,8 @@ class Suite:
 
     # --- processes -----------------------------------------------------------------------
 
-    def _write_config(self) -> Path:
+    def _write_config(self, s: Settings, name: str, *extra: str) -> Path:
         """An explicit dev configuration: the benchmark's namespace and ports, ``none`` auth."""
-        s = self.settings
         lines = [
             f'amqp_url = "{s.amqp_url}"',
             f'namespace = "{s.namespace}"',
@@ -121,12 +125,13 @@ class Suite:
             f"worker_http_port = {s.worker_http_port}",
             f"max_in_flight = {s.max_in_flight}",
             'log_level = "info"',
+            *extra,
         ]
         if "vendor" in Settings.__struct_fields__:
             # Authentication is not what is measured here: every vendor accepts unsigned posts.
             for vendor in s.vendors:
                 lines += ["", f"[vendor.{vendor}]", 'auth = ["none"]']
-        path = self.options.out_dir / "verdict-bench.toml"
+        path = self.options.out_dir / name
         path.write_text("\n".join(lines) + "\n")
         return path
 
@@ -397,6 +402,68 @@ class Suite:
         )
         await self.bench.purge_all()
 
+    async def memory_alarm(self) -> None:
+        """A memory alarm on a node of the benchmark's own, for the ingress and for N in turn,
+        while 64 vendors post 1 MiB webhooks (bench/alarm.py)."""
+        try:
+            node = Node()
+        except NodeError as exc:
+            print(f"  alarm: not run: {exc}", flush=True)
+            return
+        with node:
+            print(f"  alarm: starting {node.name} on port {node.port}", flush=True)
+            try:
+                await asyncio.to_thread(node.start)
+            except NodeError as exc:
+                print(f"  alarm: not run: {exc}", flush=True)
+                return
+            settings = msgspec.structs.replace(
+                self.settings, amqp_url=node.url, http_port=free_port()
+            )
+            config = self._write_config(
+                settings, "verdict-alarm.toml", f"publish_timeout = {alarm.PUBLISH_TIMEOUT}"
+            )
+            body = alarm.write_body(self.options.out_dir / "bodies")
+            async with BenchBroker.open(node.url, self.bench.topology) as bench:
+                for name in ("ingress", "naive"):
+                    await bench.purge_all()
+                    if name == "ingress":
+                        process = await self._start(
+                            "alarm_ingress", verdict(config, "ingress"), settings.http_port
+                        )
+                        port = settings.http_port
+                        await _wait_ready(port, process)
+                    else:
+                        port = free_port()
+                        argv = python_module(
+                            "bench.references",
+                            "naive",
+                            port,
+                            node.url,
+                            self.namespace,
+                            alarm.PUBLISH_TIMEOUT,
+                        )
+                        process = await self._start("alarm_naive", argv, port)
+                    try:
+                        answers, samples, marks = await alarm.drive(
+                            process,
+                            port=port,
+                            node=node,
+                            body_file=body,
+                            logs=self.logs,
+                            alarm_seconds=self.options.alarm_seconds,
+                        )
+                    finally:
+                        process.stop()
+                    stored = await alarm.stored(bench)
+                    self.run.add(
+                        f"alarm.{name}",
+                        **alarm.summarise(answers, samples, marks, stored),
+                        process=process.name,
+                    )
+                    await bench.purge_all()
+            await asyncio.to_thread(node.stop)
+
     async def run_all(self) -> Run:
         if self.wanted("http"):
             await self.http_throughput("2kb")
@@ -413,6 +480,8 @@ class Suite:
             await self.end_to_end(min(max_rate, worker_rate) / 2)
         if self.wanted("memory"):
             await self.memory()
+        if self.wanted("alarm"):
+            await self.memory_alarm()
         return self.run
 
 
