@@ -61,19 +61,19 @@ def number_publish(channel: aiormq.Channel, message_id: str) -> asyncio.Future[o
     return confirmation
 
 
-async def write(channel: aiormq.Channel, payload: bytes) -> None:
-    """Hand ``payload`` (whole frames) to the connection's writer and wait until the socket took
-    it (``writer.drain()``): what is written stays bounded by the socket's own buffer.
+def hand_over(channel: aiormq.Channel, payload: bytes) -> asyncio.Future[None]:
+    """Hand ``payload`` (whole frames) to the connection's writer; the future resolves once the
+    socket took it (``writer.drain()``), and fails if the channel closes first.
 
-    Uses the connection's ``write_queue`` and aiormq's ``ChannelFrame``, as its own methods do;
-    the drain future is the channel's, so a closing channel rejects it rather than leave it
-    pending.
+    Uses the connection's ``write_queue`` (unbounded, so this never waits) and aiormq's
+    ``ChannelFrame``, as its own methods do; the drain future is the channel's, so a closing
+    channel rejects it rather than leave it pending.
     """
-    drained = channel.create_future()
-    await channel.write_queue.put(
+    drained: asyncio.Future[None] = channel.create_future()
+    channel.write_queue.put_nowait(
         ChannelFrame(payload=payload, should_close=False, drain_future=drained)
     )
-    await drained
+    return drained
 
 
 def max_frame_payload(channel: aiormq.Channel) -> int:

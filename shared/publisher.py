@@ -16,9 +16,9 @@ out in the same writes (:meth:`Publisher.settle`).
 
 Flow control, as the broker and the socket ask for it:
 
-- One write at a time: the next batch goes to the socket only once the last one drained. What
-  waits meanwhile stays here, unnumbered, so a publish that times out, or whose caller gave up,
-  before its turn is dropped and never written.
+- Little handed to the socket at once: at most about IN_SOCKET_BYTES that it has not yet taken.
+  What waits meanwhile stays here, unnumbered, so a publish that times out, or whose caller gave
+  up, before its turn is dropped and never written.
 - While RabbitMQ blocks the connection (``connection.blocked``: a memory or disk alarm, during
   which it stops reading the socket), nothing is written.
 - The ingress's publisher refuses at once while blocked (:class:`BrokerBlocked`) and past
@@ -52,9 +52,14 @@ log = logging.get("verdict.publisher")
 # How often timed-out confirmations are looked for: a publish gives up between ``timeout`` and
 # ``timeout + sweep_seconds`` after it started.
 SWEEP_SECONDS = 0.1
-# One write holds at most about this many bytes (or one larger message): what is in the socket's
-# hands at once, and so what a webhook answered 503 can still put on the broker, stays small.
+# One write holds at most about this many bytes (or one larger message).
 BATCH_BYTES = 512 * 1024
+# Writes handed to the connection's writer and not yet taken by the socket: at most about this
+# many bytes (or one larger write). A write that waited for the last to drain would delay every
+# publish behind it; an unbounded number would fill memory while the broker does not read. What
+# is handed over can no longer be withdrawn: this bounds what a webhook answered 503 after a
+# timeout can still put on the broker.
+IN_SOCKET_BYTES = 1024 * 1024
 _METHOD_FRAME_CACHE = 1024
 # A channel that was nacked is replaced, but not more often than this (seconds).
 _RENEW_SECONDS = 1.0
@@ -112,7 +117,9 @@ class Publisher:
         self._opening = asyncio.Lock()
         # Publishes and settlements waiting for the writer, in order.
         self._queue: deque[_Publish | _Settle] = deque()
-        self._waiting_bytes = 0  # bodies queued or in the write being drained
+        self._waiting_bytes = 0  # bodies queued, or handed over and not yet taken by the socket
+        self._in_socket: deque[tuple[asyncio.Future[None], int, int]] = deque()
+        self._in_socket_bytes = 0
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()  # set while nothing waits and nothing is being written
         self._idle.set()
@@ -314,7 +321,8 @@ class Publisher:
         return marshalled
 
     async def _write(self) -> None:
-        """Write what waits, one batch at a time, each once the socket took the last."""
+        """Write what waits, in batches, with at most IN_SOCKET_BYTES handed to the socket and
+        not yet taken by it."""
         while True:
             await self._wakeup.wait()
             self._wakeup.clear()
@@ -324,15 +332,20 @@ class Publisher:
                         self._refuse_waiting(BrokerBlocked())
                     await self.broker.until_unblocked()
                     continue
-                await self._write_batch()
-            self._idle.set()
+                self._write_batch()
+                while self._in_socket_bytes > IN_SOCKET_BYTES:
+                    await self._taken_by_socket()
+            while self._in_socket:
+                await self._taken_by_socket()
+            if not self._queue:
+                self._idle.set()
 
-    async def _write_batch(self) -> None:
-        """Number and write the next items of one connection, up to about BATCH_BYTES."""
+    def _write_batch(self) -> None:
+        """Number the next items of one connection, up to about BATCH_BYTES, and hand them to
+        the connection's writer as one write."""
         queue = self._queue
         connection = queue[0].channel.connection
         parts: list[bytes | memoryview] = []
-        written: list[_Publish] = []
         size = 0
         channel: aiormq.Channel | None = None
         while queue and size < BATCH_BYTES and queue[0].channel.connection is connection:
@@ -359,17 +372,26 @@ class Publisher:
             parts += item.parts
             item.parts = None
             size += item.size
-            written.append(item)
         if channel is None or not parts:
             self._waiting_bytes -= size
             return
+        payload = b"".join(parts)
+        taken = aiormq_internals.hand_over(channel, payload)
+        self._in_socket.append((taken, size, len(payload)))
+        self._in_socket_bytes += len(payload)
+
+    async def _taken_by_socket(self) -> None:
+        """Wait until the socket took the oldest write handed to it."""
+        taken, size, length = self._in_socket[0]
         try:
-            await aiormq_internals.write(channel, b"".join(parts))
+            await taken
         except (aiormq.exceptions.AMQPError, RuntimeError, ConnectionError) as exc:
-            # The channel or connection closed before the socket took it: aiormq rejects the
-            # confirmations of what was numbered, and the broker redelivers what was settled.
-            log.info("write_abandoned", error=type(exc).__name__, publishes=len(written))
+            # The channel or connection closed first: aiormq rejects the confirmations of what
+            # was numbered, and the broker redelivers what was settled.
+            log.info("write_abandoned", error=type(exc).__name__, bytes=length)
         finally:
+            self._in_socket.popleft()
+            self._in_socket_bytes -= length
             self._waiting_bytes -= size
 
     def _sweep(self) -> None:

@@ -49,7 +49,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_in_flight: Annotated[int, msgspec.Meta(ge=1)] = 128
     # Bytes of webhooks one ingress process lets wait for the broker's socket (a slow or stalled
     # broker); past it, 503 at once. A webhook larger than this still goes when nothing waits.
-    publish_buffer_bytes: Annotated[int, msgspec.Meta(gt=0)] = 64 * 1024 * 1024
+    # The bodies waiting are held in memory: size it to the process's memory limit. 1 GiB lets
+    # max_in_flight W2 webhooks of 5 MB wait for a busy but healthy broker without a refusal
+    # (a refused webhook's body is still read, and its vendor sends it again).
+    publish_buffer_bytes: Annotated[int, msgspec.Meta(gt=0)] = 1024 * 1024 * 1024
     # Messages a worker holds unacknowledged at once (AMQP prefetch, per vendor queue).
     prefetch: Annotated[int, msgspec.Meta(ge=1, le=65535)] = 32
     # The worker's own small HTTP port for /healthz, /readyz and /metrics.

@@ -92,7 +92,7 @@ async def test_numbering_writing_and_confirming_a_publish(
             ),
         ]
     )
-    await aiormq_internals.write(confirm_channel, payload)
+    await asyncio.wait_for(aiormq_internals.hand_over(confirm_channel, payload), 10)
     assert isinstance(await asyncio.wait_for(confirmation, 10), spec.Basic.Ack)
     assert "m-1" not in confirm_channel.message_id_delivery_tag  # forgotten once confirmed
 
@@ -111,6 +111,6 @@ async def test_an_unroutable_numbered_publish_is_returned(
             frames.content_header(confirm_channel.number, 0, frames.Properties(message_id="m-2")),
         ]
     )
-    await aiormq_internals.write(confirm_channel, payload)
+    await asyncio.wait_for(aiormq_internals.hand_over(confirm_channel, payload), 10)
     with pytest.raises(aiormq.exceptions.PublishError):
         await asyncio.wait_for(confirmation, 10)
