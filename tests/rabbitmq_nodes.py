@@ -55,7 +55,25 @@ class RabbitMQNotInstalled(NodeError):
     """The RabbitMQ server is not installed here (or its scripts are not on PATH)."""
 
 
-class Node:
+class _Closes:
+    """``with``: ``close()`` at the end, whatever happened."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class Node(_Closes):
     """One RabbitMQ node with everything under a directory of its own; ``close()`` (or leaving
     it as a context manager) kills it if it runs and removes the directory."""
 
@@ -123,17 +141,6 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<Node {self.name} amqp={self.port} dist={self.dist_port}>"
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def start(self, timeout: float = 90) -> None:
         """Boot the node (again, after ``stop()`` or ``kill()``: same name, ports and data) and
@@ -221,7 +228,7 @@ class Node:
         )
 
 
-class Cluster:
+class Cluster(_Closes):
     """``size`` nodes, sharing a cookie of their own; ``start()`` boots them (in parallel) and
     joins the others to the first. ``close()`` (or leaving it as a context manager) kills every
     node, whatever state it is in, and removes their directories."""
@@ -235,17 +242,6 @@ class Cluster:
         except BaseException:
             self.close()
             raise
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def start(self, timeout: float = 120) -> None:
         """Boot every node at once (about 10 s for three on 2 cores), then join the others to

@@ -23,7 +23,7 @@ from shared import messages, outcome
 from shared.broker import Broker
 from shared.outcome import Outcome, OutcomeEvent
 from shared.settings import Settings
-from shared.topology import DELIVERY_LIMIT, Topology
+from shared.topology import DELIVERY_LIMIT, Topology, delete
 from workers import deadletter, pipeline
 from workers.vendors import CLASSIFIERS
 from workers.vendors.base import Classifier
@@ -102,6 +102,25 @@ async def depth(channel: AbstractChannel, queue_name: str) -> int:
     underlay = await channel.get_underlay_channel()
     declared = await underlay.queue_declare(queue_name, passive=True)
     return int(declared.message_count or 0)
+
+
+@contextlib.asynccontextmanager
+async def namespace_channel(
+    url: str, topology: Topology, *, declare: bool = True
+) -> AsyncIterator[AbstractChannel]:
+    """A channel on the broker at ``url``, with ``topology`` declared unless told not to; deletes
+    it afterwards, with the production retry queues the ``verdict`` processes a test starts
+    declare too."""
+    connection = await aio_pika.connect(url)
+    try:
+        channel = await connection.channel()
+        if declare:
+            await topology.declare(channel)
+        yield channel
+        await delete(channel, topology)
+        await delete(channel, Topology(topology.namespace, topology.vendors))
+    finally:
+        await connection.close()
 
 
 class Ledger:

@@ -13,15 +13,21 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aio_pika
 import aiohttp
 import msgspec
 import pytest
 from aio_pika.abc import AbstractChannel
 
 from shared.settings import Settings
-from shared.topology import Topology, delete
-from tests.faults.support import Ledger, Poster, environment, finish, started
+from shared.topology import Topology
+from tests.faults.support import (
+    Ledger,
+    Poster,
+    environment,
+    finish,
+    namespace_channel,
+    started,
+)
 from tests.rabbitmq_nodes import Cluster
 
 pytestmark = pytest.mark.faults
@@ -41,13 +47,10 @@ def user(cluster: Cluster) -> tuple[str, str]:
 
 @pytest.fixture
 async def survivor(cluster: Cluster, topology: Topology) -> AsyncIterator[AbstractChannel]:
-    """A channel on the second node, which stays up."""
-    connection = await aio_pika.connect(cluster.nodes[1].url)
-    channel = await connection.channel()
-    yield channel
-    await delete(channel, topology)
-    await delete(channel, Topology(topology.namespace, topology.vendors))
-    await connection.close()
+    """A channel on the second node, which stays up. It declares nothing: the processes
+    declare the queues through the first node, which then leads them."""
+    async with namespace_channel(cluster.nodes[1].url, topology, declare=False) as channel:
+        yield channel
 
 
 async def test_losing_the_node_the_processes_are_connected_to(

@@ -18,19 +18,19 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aio_pika
 import aiohttp
 import msgspec
 import pytest
 from aio_pika.abc import AbstractChannel
 
 from shared.settings import Settings
-from shared.topology import Topology, delete
+from shared.topology import Topology
 from tests.faults.support import (
     Ledger,
     classifiable,
     environment,
     finish,
+    namespace_channel,
     rss_mib,
     started,
     wait_until,
@@ -102,14 +102,8 @@ class Vendors:
 
 @pytest.fixture
 async def node_channel(own_node: Node, topology: Topology) -> AsyncIterator[AbstractChannel]:
-    connection = await aio_pika.connect(own_node.url)
-    channel = await connection.channel()
-    await topology.declare(channel)
-    yield channel
-    await delete(channel, topology)
-    # The processes declare the production retry queues too.
-    await delete(channel, Topology(topology.namespace, topology.vendors))
-    await connection.close()
+    async with namespace_channel(own_node.url, topology) as channel:
+        yield channel
 
 
 async def test_memory_alarm(
