@@ -22,7 +22,7 @@ from ingress.errors import error, json_answer, json_errors
 from ingress.observe import METRICS, IngressMetrics, observe
 from shared import logging, messages, metrics
 from shared.broker import Broker
-from shared.errors import NOT_CONFIRMED, BrokerBlocked, PublishBacklog
+from shared.errors import NOT_CONFIRMED, BrokerBlocked, PublishBacklog, broker_size_limit
 from shared.publisher import Publisher
 from shared.settings import Settings
 from shared.topology import Topology
@@ -191,6 +191,26 @@ async def _publish(
             request.app[BROKER].topology.inbound_exchange, vendor, body, properties
         )
     except NOT_CONFIRMED as exc:
+        broker_limit = broker_size_limit(exc)
+        if broker_limit is not None:
+            # Sent again, it would be refused again: a 413, not a 503 the vendor retries.
+            log.warning(
+                "broker_message_size_limit",
+                vendor=vendor,
+                max_message_size=broker_limit,
+                max_body_bytes=endpoint.max_body_bytes,
+                detail="the broker refuses bodies this ingress accepts: lower "
+                "VERDICT_MAX_BODY_BYTES or raise RabbitMQ's max_message_size",
+            )
+            return _refuse(
+                413,
+                "body_too_large",
+                f"the broker's limit is {broker_limit} bytes",
+                vendor=vendor,
+                peer=peer,
+                auth="passed",
+                size=len(body),
+            )
         if not isinstance(exc, BrokerBlocked | PublishBacklog):
             bound.warning("webhook_not_confirmed", status=503, error=type(exc).__name__)
         return _not_stored(request, exc)

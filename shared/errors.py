@@ -7,6 +7,7 @@ leaves such a dead letter where it was: all three decide on :data:`NOT_CONFIRMED
 from __future__ import annotations
 
 import asyncio
+import re
 
 import aio_pika
 import aiormq
@@ -33,3 +34,15 @@ NOT_CONFIRMED: tuple[type[BaseException], ...] = (
     # Publishing on a channel that has just closed (a RuntimeError, not an AMQPError).
     aiormq.exceptions.ChannelInvalidStateError,
 )
+
+
+# RabbitMQ's words when a message is larger than its max_message_size (3.x and 4.x alike).
+_TOO_LARGE = re.compile(r"message size \d+ is larger than configured max size (\d+)")
+
+
+def broker_size_limit(error: BaseException) -> int | None:
+    """The broker's ``max_message_size``, when ``error`` is its refusal of a message over it."""
+    if not isinstance(error, aiormq.exceptions.ChannelPreconditionFailed):
+        return None
+    match = _TOO_LARGE.search(str(error))
+    return int(match.group(1)) if match else None

@@ -50,7 +50,7 @@ REQUEST_BODY_BYTES = Histogram(
     "verdict_ingress_request_body_bytes",
     "Size of webhook bodies read by the ingress.",
     ["vendor"],
-    # From small JSON callbacks to W2's inline document images (the default limit is 20 MiB).
+    # From small JSON callbacks to W2's inline document images (the default limit is 16 MiB).
     buckets=(
         _KIB,
         4 * _KIB,

@@ -39,8 +39,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     vendors: tuple[Name, ...] = DEFAULT_VENDORS
     http_host: str = "0.0.0.0"  # noqa: S104 - the ingress is meant to be reachable by vendors
     http_port: Port = 8080
-    # W2 sends base64 document images inline: several MB per webhook is normal.
-    max_body_bytes: Annotated[int, msgspec.Meta(gt=0)] = 20 * 1024 * 1024
+    # W2 sends base64 document images inline: several MB per webhook is normal. 16 MiB is
+    # RabbitMQ 4's own limit on a message (max_message_size): a larger body could never be stored
+    # there. Raise both together (docs/operators.md).
+    max_body_bytes: Annotated[int, msgspec.Meta(gt=0)] = 16 * 1024 * 1024
     publish_timeout: Positive = 5.0
     # Seconds a vendor is told to wait before retrying when the broker did not take a webhook.
     retry_after: Annotated[int, msgspec.Meta(ge=1)] = 5

@@ -4,6 +4,7 @@ otherwise one started with testcontainers (needs Docker). With neither, they fai
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -25,24 +26,29 @@ NO_BROKER = (
 )
 
 
-class TestBroker(msgspec.Struct, frozen=True):
-    """The RabbitMQ the tests use, and how to run ``rabbitmqctl`` against it (fault tests)."""
+class BrokerUnderTest(msgspec.Struct, frozen=True):
+    """The RabbitMQ the tests use, and how to run ``rabbitmqctl`` against it (fault tests); it
+    returns what the command printed."""
 
     url: str
-    rabbitmqctl: Callable[..., None]
+    rabbitmqctl: Callable[..., str]
 
 
-def _local_rabbitmqctl(*args: str) -> None:
+def _local_rabbitmqctl(*args: str) -> str:
+    # VERDICT_TEST_RABBITMQCTL: how to reach the broker's rabbitmqctl, when it is not this
+    # machine's (CI's RabbitMQ 4 container: "docker exec NAME rabbitmqctl").
+    ctl = shlex.split(os.environ.get("VERDICT_TEST_RABBITMQCTL", "rabbitmqctl"))
     node = os.environ.get("VERDICT_TEST_RABBITMQ_NODE")
-    command = ["rabbitmqctl", *(("-n", node) if node else ()), *args]
-    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    command = [*ctl, *(("-n", node) if node else ()), *args]
+    done = subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
+    return done.stdout
 
 
 @pytest.fixture(scope="session")
-def rabbitmq() -> Iterator[TestBroker]:
+def rabbitmq() -> Iterator[BrokerUnderTest]:
     url = os.environ.get("VERDICT_TEST_AMQP_URL")
     if url:
-        yield TestBroker(url, _local_rabbitmqctl)
+        yield BrokerUnderTest(url, _local_rabbitmqctl)
         return
     try:
         try:
@@ -55,15 +61,16 @@ def rabbitmq() -> Iterator[TestBroker]:
     except Exception as exc:
         pytest.fail(f"{NO_BROKER} (testcontainers: {type(exc).__name__}: {exc})", pytrace=False)
 
-    def container_rabbitmqctl(*args: str) -> None:
+    def container_rabbitmqctl(*args: str) -> str:
         # Inside the container, so its ports (and so the URL) survive a stop_app/start_app.
         result = container.exec(["rabbitmqctl", *args])
         if result.exit_code != 0:
             raise RuntimeError(f"rabbitmqctl {' '.join(args)} failed in the container")
+        return bytes(result.output).decode()
 
     try:
         params = container.get_connection_params()
-        yield TestBroker(
+        yield BrokerUnderTest(
             f"amqp://{params.credentials.username}:{params.credentials.password}"
             f"@{params.host}:{params.port}/",
             container_rabbitmqctl,
@@ -73,7 +80,7 @@ def rabbitmq() -> Iterator[TestBroker]:
 
 
 @pytest.fixture(scope="session")
-def amqp_url(rabbitmq: TestBroker) -> str:
+def amqp_url(rabbitmq: BrokerUnderTest) -> str:
     return rabbitmq.url
 
 

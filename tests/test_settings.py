@@ -14,7 +14,7 @@ def test_defaults() -> None:
     assert settings.http_port == 8080
     assert settings.namespace == "verdict"
     assert settings.vendors == DEFAULT_VENDORS
-    assert settings.max_body_bytes == 20 * 1024 * 1024
+    assert settings.max_body_bytes == 16 * 1024 * 1024
 
 
 def test_environment_overrides_file(tmp_path: Path) -> None:

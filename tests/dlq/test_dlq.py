@@ -18,7 +18,7 @@ from shared import messages
 from shared.broker import Broker
 from shared.settings import Settings
 from shared.topology import Topology
-from tests import conftest
+from tests.conftest import BrokerUnderTest
 from tests.faults.support import (
     UNDECODABLE,
     depth,
@@ -276,7 +276,7 @@ async def test_many_dead_letters_keep_their_order_through_looks_and_a_partial_re
 
 
 @pytest.fixture
-def delivery_limit_one(rabbitmq: conftest.TestBroker, topology: Topology) -> Iterator[None]:
+def delivery_limit_one(rabbitmq: BrokerUnderTest, topology: Topology) -> Iterator[None]:
     """A delivery limit of 1 on this test's dead-letter queue, by policy (RabbitMQ 4.x gives
     every quorum queue a limit of 20 by default)."""
     name = f"{topology.namespace}-delivery-limit"

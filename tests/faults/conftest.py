@@ -11,7 +11,7 @@ from aio_pika.abc import AbstractChannel
 from shared.broker import Broker
 from shared.settings import Settings
 from shared.topology import Topology
-from tests.conftest import TestBroker
+from tests.conftest import BrokerUnderTest
 from tests.faults.support import FAULTS_ENABLED, FAULTS_SKIPPED, BrokerControl
 from tests.rabbitmq_nodes import Cluster, Node
 
@@ -36,7 +36,7 @@ async def broker(
 
 
 @pytest.fixture
-def broker_control(rabbitmq: TestBroker) -> Iterator[BrokerControl]:
+def broker_control(rabbitmq: BrokerUnderTest) -> Iterator[BrokerControl]:
     """Stops and starts the broker; always leaves it running."""
     if not FAULTS_ENABLED:
         pytest.skip(FAULTS_SKIPPED)

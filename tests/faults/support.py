@@ -335,7 +335,7 @@ class BrokerControl:
     """Stops and starts the RabbitMQ the tests use: ``rabbitmqctl stop_app`` / ``start_app``,
     on this machine's node (``VERDICT_TEST_RABBITMQ_NODE``) or inside testcontainers' one."""
 
-    def __init__(self, rabbitmqctl: Callable[..., None]) -> None:
+    def __init__(self, rabbitmqctl: Callable[..., object]) -> None:
         self._ctl = rabbitmqctl
 
     def stop(self) -> None:
