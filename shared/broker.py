@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 import aio_pika
 import aiormq
@@ -37,20 +38,72 @@ _FIRST_BACKOFF = 0.5
 _MAX_BACKOFF = 10.0
 # An address that neither answers nor refuses (a node behind a dead host) is given this long.
 _CONNECT_TIMEOUT = 10.0
+# Once connected: opening the channel and declaring the topology, then each listener.
+_SETUP_TIMEOUT = 10.0
 # How often a connected process looks at the blocked flag, to log and count its transitions
 # (publishes read the flag itself, at once).
 _WATCH_SECONDS = 0.1
 
+T = TypeVar("T")
 Listener = Callable[[AbstractConnection], Awaitable[None]]
 # What an address that does not answer, or refuses us, raises.
 CONNECT_ERRORS = (TimeoutError, OSError, aio_pika.exceptions.AMQPError)
 
 
+# Operations given up on, still cleaning up after themselves (see bounded).
+_abandoned: set[asyncio.Future[Any]] = set()
+
+
+async def bounded(work: Awaitable[T], seconds: float, what: str) -> T:
+    """``work``, given at most ``seconds``: then TimeoutError, at once.
+
+    aiormq cleans up after a failed or cancelled operation by talking to the broker, and waits
+    for the answer. A peer that accepted the TCP connection and then says nothing (a container's
+    port forwarder whose broker is stopped, a broker still starting) keeps that cleanup, and any
+    ``wait_for`` or ``timeout`` around it, waiting for ever. So the work runs as a task of its
+    own, and is given up on whatever its cleanup is doing, left to finish in the background. A
+    CancelledError that comes from aiormq (it cancels what waits on a connection that failed),
+    not from the caller, is a failure like any other: ConnectionError.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=seconds)
+    except asyncio.CancelledError:
+        _abandon(task)
+        raise
+    if not done:
+        _abandon(task)
+        raise TimeoutError(f"{what}: no answer in {seconds:g} s")
+    if task.cancelled():
+        raise ConnectionError(f"{what}: cancelled as the connection failed")
+    return task.result()
+
+
+def _abandon(task: asyncio.Future[Any]) -> None:
+    task.cancel()
+    _abandoned.add(task)
+    task.add_done_callback(_forget)
+
+
+def _forget(task: asyncio.Future[Any]) -> None:
+    _abandoned.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved: it was given up on
+
+
 async def open_connection(url: str, name: str) -> AbstractConnection:
-    """A connection to one address (no reconnecting: :class:`Broker` does that)."""
-    return await aio_pika.connect(
+    """A connection to one address (no reconnecting: :class:`Broker` does that); TimeoutError
+    when it does not complete the AMQP handshake in time."""
+    connecting = aio_pika.connect(
         url, client_properties={"connection_name": name}, timeout=_CONNECT_TIMEOUT
     )
+    return await bounded(connecting, _CONNECT_TIMEOUT + 1, "connecting")
+
+
+async def close_connection(connection: AbstractConnection) -> None:
+    """Close, if the broker answers in time; a connection that cannot even be closed is left."""
+    with contextlib.suppress(*CONNECT_ERRORS, RuntimeError):
+        await bounded(connection.close(), _CONNECT_TIMEOUT, "closing")
 
 
 async def connect_first(urls: Sequence[str], name: str) -> AbstractConnection:
@@ -149,24 +202,31 @@ class Broker:
             index = (self._next + attempt) % len(self.urls)
             try:
                 await self._connect_to(self.urls[index])
-            except CONNECT_ERRORS as exc:
-                log.warning(
-                    "broker_unreachable", broker=redact(self.urls[index]), error=type(exc).__name__
-                )
-                if attempt == len(self.urls) - 1:
-                    raise
-                continue
-            # Next time, start with the next address: the one just used is the one lost.
-            self._next = (index + 1) % len(self.urls)
-            return
+            # Whatever an attempt raised (aiormq lets more than AMQP errors out of a handshake
+            # cut short: StopAsyncIteration, when RabbitMQ 4 closes the socket of a connection it
+            # is not ready for), the next address, or round, is tried.
+            except Exception as exc:
+                failure = exc
+            else:
+                # Next time, start with the next address: the one just used is the one lost.
+                self._next = (index + 1) % len(self.urls)
+                return
+            log.warning(
+                "broker_unreachable", broker=redact(self.urls[index]), error=type(failure).__name__
+            )
+            if attempt == len(self.urls) - 1:
+                raise failure
 
     async def _connect_to(self, url: str) -> None:
         connection = await open_connection(url, self.name)
         try:
-            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
-            await self.topology.declare(channel)
+            # A broker still starting up can take the connection and then not answer a declare
+            # for a long while: try again later rather than wait here for ever.
+            channel = await bounded(
+                self._declare_on(connection), _SETUP_TIMEOUT, "declaring the topology"
+            )
         except BaseException:
-            await connection.close()
+            await close_connection(connection)
             raise
         lost = asyncio.Event()
         connection.close_callbacks.add(lambda *_: lost.set())
@@ -174,10 +234,18 @@ class Broker:
         self._connected.set()
         for listener in self._listeners:
             try:
-                await listener(connection)
+                await bounded(listener(connection), _SETUP_TIMEOUT, "setting up")
             except (*CONNECT_ERRORS, RuntimeError) as exc:
-                # The connection went again already: the next round reconnects.
+                # The connection went again already, or the broker is not answering: drop this
+                # connection, and the next round connects again.
                 log.warning("broker_listener_failed", error=type(exc).__name__)
+                await close_connection(connection)
+                return
+
+    async def _declare_on(self, connection: AbstractConnection) -> AbstractChannel:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        await self.topology.declare(channel)
+        return channel
 
     async def _stay_connected(self) -> None:
         backoff = _FIRST_BACKOFF
@@ -185,7 +253,7 @@ class Broker:
         while not self._closing:
             try:
                 await self.connect()
-            except CONNECT_ERRORS:
+            except Exception:  # logged per address by connect(): try again
                 log.warning("broker_retrying", retry_in=backoff, addresses=len(self.urls))
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, _MAX_BACKOFF)
@@ -228,7 +296,7 @@ class Broker:
         self._closing = True
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # Whatever the connecting was doing when cancelled, it ends here.
+            await asyncio.gather(self._task, return_exceptions=True)
         if self.connection is not None:
-            await self.connection.close()
+            await close_connection(self.connection)

@@ -44,7 +44,7 @@ from collections import deque
 import aiormq
 
 from shared import aiormq_internals, frames, logging, metrics
-from shared.broker import Broker
+from shared.broker import Broker, bounded
 from shared.errors import BrokerBlocked, PublishBacklog
 
 log = logging.get("verdict.publisher")
@@ -267,7 +267,8 @@ class Publisher:
                 or channel.connection is not amqp
                 or aiormq_internals.channel_closing(channel)
             ):
-                opened = await amqp.channel(publisher_confirms=True, on_return_raises=True)
+                opening = amqp.channel(publisher_confirms=True, on_return_raises=True)
+                opened = await bounded(opening, self.timeout, "opening a channel")
                 assert isinstance(opened, aiormq.Channel)
                 self._channel = channel = opened
                 self._channel_opened_at = asyncio.get_running_loop().time()

@@ -7,14 +7,26 @@ whichever starts first makes it and the others find it as it is.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from aio_pika.abc import AbstractChannel, AbstractExchange, ExchangeType
+import aio_pika
+from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue, ExchangeType
 
+from shared import logging
 from shared.outcome import Outcome
+
+log = logging.get("verdict.topology")
 
 # After this many deliveries (the worker crashed or failed on it each time) a quorum queue
 # dead-letters the message itself: a poison message cannot block its queue.
 DELIVERY_LIMIT = 5
+
+# Every other queue (outcomes, retries, dead letters) has no delivery limit, stated explicitly:
+# RabbitMQ 4 gives a quorum queue a limit of 20 by default, and these queues have nowhere to send
+# what passes it, so an outcome event a consumer handed back 20 times, or a dead letter, would be
+# dropped. RabbitMQ 4 spells "none" -1; 3.x has none by default and reads -1 as "drop at the first
+# return", so there the argument is left out.
+_NO_DELIVERY_LIMIT_SINCE = 4
 
 # Transient failures wait in TTL queues (quorum, like every queue here: replicated on a cluster),
 # one per vendor and delay, then go back to their vendor's queue.
@@ -80,23 +92,20 @@ class Topology:
         inbound = await _exchange(channel, self.inbound_exchange, ExchangeType.DIRECT)
         outcomes = await _exchange(channel, self.outcomes_exchange, ExchangeType.TOPIC)
         dead = await _exchange(channel, self.dead_exchange, ExchangeType.TOPIC)
+        unlimited = await _no_delivery_limit(channel)
 
-        dead_letters = await channel.declare_queue(
-            self.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"}
-        )
+        dead_letters = await _quorum_queue(channel, self.dead_letter_queue, unlimited)
         await dead_letters.bind(dead, routing_key="#")
 
         for outcome in Outcome:
-            queue = await channel.declare_queue(
-                self.outcome_queue(outcome), durable=True, arguments={"x-queue-type": "quorum"}
-            )
+            queue = await _quorum_queue(channel, self.outcome_queue(outcome), unlimited)
             await queue.bind(outcomes, routing_key=f"{outcome.value}.#")
 
         for vendor in self.vendors:
-            queue = await channel.declare_queue(
+            queue = await _quorum_queue(
+                channel,
                 self.inbound_queue(vendor),
-                durable=True,
-                arguments={
+                {
                     **_AT_LEAST_ONCE_DEAD_LETTERING,
                     "x-delivery-limit": DELIVERY_LIMIT,
                     "x-dead-letter-exchange": self.dead_exchange,
@@ -105,16 +114,50 @@ class Topology:
             await queue.bind(inbound, routing_key=vendor)
             for delay in self.retry_delays:
                 # Expired messages are dead-lettered back to the vendor's own queue.
-                await channel.declare_queue(
+                await _quorum_queue(
+                    channel,
                     self.retry_queue(vendor, delay),
-                    durable=True,
-                    arguments={
+                    {
                         **_AT_LEAST_ONCE_DEAD_LETTERING,
+                        **unlimited,
                         "x-message-ttl": round(delay * 1000),
                         "x-dead-letter-exchange": self.inbound_exchange,
                         "x-dead-letter-routing-key": vendor,
                     },
                 )
+
+
+async def _no_delivery_limit(channel: AbstractChannel) -> dict[str, Any]:
+    """The queue argument for "no delivery limit" on the broker ``channel`` is connected to."""
+    underlay = await channel.get_underlay_channel()
+    version = underlay.connection.server_properties.get("version", b"")
+    text = version.decode() if isinstance(version, bytes) else str(version)
+    major = text.partition(".")[0]
+    if major.isdigit() and int(major) >= _NO_DELIVERY_LIMIT_SINCE:
+        return {"x-delivery-limit": -1}
+    return {}
+
+
+async def _quorum_queue(
+    channel: AbstractChannel, name: str, arguments: dict[str, Any]
+) -> AbstractQueue:
+    try:
+        return await channel.declare_queue(
+            name, durable=True, arguments={"x-queue-type": "quorum", **arguments}
+        )
+    except aio_pika.exceptions.ChannelPreconditionFailed as exc:
+        if "x-delivery-limit" not in str(exc):
+            raise
+    # Declared by an older Verdict, with the broker's default delivery limit: queue arguments
+    # cannot change, so it stays as it is (docs/operators.md: set the limit with a policy).
+    log.warning(
+        "queue_delivery_limit_not_set",
+        queue=name,
+        wanted=arguments.get("x-delivery-limit"),
+        detail="the queue exists without it; set a delivery-limit policy (docs/operators.md)",
+    )
+    await channel.reopen()
+    return await channel.declare_queue(name, passive=True)
 
 
 async def _exchange(channel: AbstractChannel, name: str, type_: ExchangeType) -> AbstractExchange:

@@ -16,6 +16,7 @@ published again. That is the at-least-once duplicate consumers dedupe on the eve
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import traceback
 from collections.abc import Awaitable
@@ -43,6 +44,9 @@ _MAX_ERROR_LENGTH = 1000
 NOT_CONFIRMED_REASON = "not_confirmed"
 RETRIES_EXHAUSTED = "retries_exhausted"
 HANDLER_ERROR = "handler_error"
+# How long a message the broker would not take a copy of waits before it is handed back.
+REQUEUE_PAUSE_SECONDS = 1.0
+
 # The broker's header counting earlier deliveries of a quorum-queue message (read, never written).
 _DELIVERY_COUNT = "x-delivery-count"
 
@@ -117,7 +121,7 @@ class Settler:
                 "", queue, message.body, messages.copy_properties(message, headers)
             )
         except NOT_CONFIRMED:
-            return self._requeue(message)
+            return await self._requeue_later(message)
         except Exception as exc:
             return self._unwritable(message, exc)
         if self._settle(message, Settlement.ACK, Settled.RETRIED) is Settled.ABANDONED:
@@ -143,7 +147,7 @@ class Settler:
                 messages.copy_properties(message, headers),
             )
         except NOT_CONFIRMED:
-            return self._requeue(message)
+            return await self._requeue_later(message)
         except Exception as exc:
             return self._unwritable(message, exc)
         if self._settle(message, Settlement.ACK, Settled.DEAD_LETTERED) is Settled.ABANDONED:
@@ -168,6 +172,15 @@ class Settler:
 
     def _requeue(self, message: AbstractIncomingMessage) -> Settled:
         return self._settle(message, Settlement.REQUEUE, Settled.REQUEUED)
+
+    async def _requeue_later(self, message: AbstractIncomingMessage) -> Settled:
+        """The broker took neither the outcome nor a retry or dead-letter copy: hand the message
+        back, after a pause. Handed back at once, it would come straight back and fail again,
+        and each return counts against the queue's delivery limit: the few seconds a cluster
+        takes to elect a queue's new leader would be enough to dead-letter a sound webhook as
+        poison (tests/faults/test_cluster_node_lost.py). The pause holds one prefetch slot."""
+        await asyncio.sleep(REQUEUE_PAUSE_SECONDS)
+        return self._requeue(message)
 
     def _settle(
         self, message: AbstractIncomingMessage, how: Settlement, settled: Settled

@@ -159,8 +159,21 @@ class Ledger:
             if not missing:
                 return
             if time.monotonic() > deadline:
-                raise AssertionError(f"{len(missing)} of {len(wanted)} accepted webhooks lost")
+                raise AssertionError(
+                    f"{len(missing)} of {len(wanted)} accepted webhooks have no outcome event or "
+                    f"dead letter yet; messages waiting: {await self.waiting()}"
+                )
             await asyncio.sleep(0.1)
+
+    async def waiting(self) -> dict[str, int]:
+        """Messages ready in each queue of the namespace that holds any (where the missing ones
+        are, when a test fails): the queues the ``verdict`` processes declare."""
+        production = Topology(self.topology.namespace, self.topology.vendors)
+        found = {}
+        for name in production.queue_names():
+            if count := await depth(self.channel, name):
+                found[name] = count
+        return found
 
 
 async def wait_until(

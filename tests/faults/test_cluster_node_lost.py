@@ -30,7 +30,8 @@ from tests.faults.support import (
 )
 from tests.rabbitmq_nodes import Cluster
 
-pytestmark = pytest.mark.faults
+# Nodes of the tests' own, from this machine's RabbitMQ (tests/rabbitmq_nodes.py).
+pytestmark = [pytest.mark.faults, pytest.mark.own_nodes]
 
 POSTERS = 4
 
@@ -82,7 +83,16 @@ async def test_losing_the_node_the_processes_are_connected_to(
                 poster.running = False
             await asyncio.gather(*posting)
         accepted = [message_id for poster in posters for message_id in poster.accepted]
-        await Ledger(survivor, topology).wait_for(accepted, timeout=120)
+        try:
+            await Ledger(survivor, topology).wait_for(accepted, timeout=120)
+        except AssertionError as exc:
+            # Where they are: held by the worker (unacknowledged), or in a queue's own state.
+            queues = cluster.nodes[1].ctl(
+                "list_queues", "name", "messages", "messages_ready",
+                "messages_unacknowledged", "consumers", "leader", "--formatter", "json",
+            )  # fmt: skip
+            held = [row for row in json.loads(queues) if topology.namespace in row["name"]]
+            raise AssertionError(f"{exc}; queues: {[r for r in held if r['messages']]}") from None
     finally:
         assert finish(ingress) == 0
         assert finish(worker) == 0

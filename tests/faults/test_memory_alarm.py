@@ -1,4 +1,5 @@
-"""A real memory alarm on a RabbitMQ node of the test's own, while vendors post 1 MiB webhooks.
+"""A real memory alarm on a RabbitMQ node of the test's own (or the run's own broker, on another
+RabbitMQ version), while vendors post 1 MiB webhooks.
 
 RabbitMQ blocks a publishing connection during a resource alarm and stops reading its socket.
 The ingress must then answer 503 at once (not after its publish timeout), stay within bounded
@@ -25,6 +26,7 @@ from aio_pika.abc import AbstractChannel
 
 from shared.settings import Settings
 from shared.topology import Topology
+from tests.faults.conftest import AlarmNode
 from tests.faults.support import (
     Ledger,
     classifiable,
@@ -35,7 +37,6 @@ from tests.faults.support import (
     started,
     wait_until,
 )
-from tests.rabbitmq_nodes import Node
 from tests.support import log_events
 
 pytestmark = pytest.mark.faults
@@ -101,19 +102,19 @@ class Vendors:
 
 
 @pytest.fixture
-async def node_channel(own_node: Node, topology: Topology) -> AsyncIterator[AbstractChannel]:
-    async with namespace_channel(own_node.url, topology) as channel:
+async def node_channel(alarm_node: AlarmNode, topology: Topology) -> AsyncIterator[AbstractChannel]:
+    async with namespace_channel(alarm_node.url, topology) as channel:
         yield channel
 
 
 async def test_memory_alarm(
-    own_node: Node,
+    alarm_node: AlarmNode,
     config: Settings,
     topology: Topology,
     node_channel: AbstractChannel,
     tmp_path: Path,
 ) -> None:
-    settings = msgspec.structs.replace(config, amqp_url=own_node.url)
+    settings = msgspec.structs.replace(config, amqp_url=alarm_node.url)
     env = environment(settings, VERDICT_PUBLISH_TIMEOUT=str(PUBLISH_TIMEOUT))
     base = f"http://127.0.0.1:{env['VERDICT_HTTP_PORT']}"
     worker_base = f"http://127.0.0.1:{env['VERDICT_WORKER_HTTP_PORT']}"
@@ -134,7 +135,7 @@ async def test_memory_alarm(
         await wait_until(accepting, what="webhooks accepted before the alarm")
         rss_before = rss_mib(ingress.pid)
 
-        await asyncio.to_thread(own_node.set_memory_alarm, True)
+        await asyncio.to_thread(alarm_node.set_memory_alarm, True)
         alarm_start = time.monotonic()
         worker = await started(env, tmp_path / "worker.log", "worker")
         samples: list[float] = []
@@ -152,7 +153,7 @@ async def test_memory_alarm(
         accepted_in_alarm = len(vendors.accepted)
 
         clearing = time.monotonic()  # RabbitMQ unblocks before rabbitmqctl returns
-        await asyncio.to_thread(own_node.set_memory_alarm, False)
+        await asyncio.to_thread(alarm_node.set_memory_alarm, False)
         alarm_cleared = True
         alarm_end = time.monotonic()
 
@@ -172,7 +173,7 @@ async def test_memory_alarm(
     finally:
         vendors.running = False
         if not alarm_cleared:
-            await asyncio.to_thread(own_node.set_memory_alarm, False)
+            await asyncio.to_thread(alarm_node.set_memory_alarm, False)
         await asyncio.gather(posting, return_exceptions=True)
         assert finish(ingress) == 0
         if worker is not None:

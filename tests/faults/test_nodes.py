@@ -21,7 +21,8 @@ from shared import aiormq_internals
 from tests.faults.support import wait_until
 from tests.rabbitmq_nodes import Cluster, Node
 
-pytestmark = pytest.mark.faults
+# Nodes of the tests' own, from this machine's RabbitMQ (tests/rabbitmq_nodes.py).
+pytestmark = [pytest.mark.faults, pytest.mark.own_nodes]
 
 
 def blocked(connection: AbstractConnection) -> bool:
