@@ -26,6 +26,7 @@ DELIVERY_LIMIT = 5
 # what passes it, so an outcome event a consumer handed back 20 times, or a dead letter, would be
 # dropped. RabbitMQ 4 spells "none" -1; 3.x has none by default and reads -1 as "drop at the first
 # return", so there the argument is left out.
+NO_DELIVERY_LIMIT = -1
 _NO_DELIVERY_LIMIT_SINCE = 4
 
 # Transient failures wait in TTL queues (quorum, like every queue here: replicated on a cluster),
@@ -127,14 +128,20 @@ class Topology:
                 )
 
 
-async def _no_delivery_limit(channel: AbstractChannel) -> dict[str, Any]:
-    """The queue argument for "no delivery limit" on the broker ``channel`` is connected to."""
+async def broker_major_version(channel: AbstractChannel) -> int | None:
+    """The major version of the RabbitMQ ``channel`` is connected to (None: it did not say)."""
     underlay = await channel.get_underlay_channel()
     version = underlay.connection.server_properties.get("version", b"")
     text = version.decode() if isinstance(version, bytes) else str(version)
     major = text.partition(".")[0]
-    if major.isdigit() and int(major) >= _NO_DELIVERY_LIMIT_SINCE:
-        return {"x-delivery-limit": -1}
+    return int(major) if major.isdigit() else None
+
+
+async def _no_delivery_limit(channel: AbstractChannel) -> dict[str, Any]:
+    """The queue argument for "no delivery limit" on the broker ``channel`` is connected to."""
+    major = await broker_major_version(channel)
+    if major is not None and major >= _NO_DELIVERY_LIMIT_SINCE:
+        return {"x-delivery-limit": NO_DELIVERY_LIMIT}
     return {}
 
 

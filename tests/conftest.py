@@ -56,7 +56,7 @@ def rabbitmq() -> Iterator[BrokerUnderTest]:
         except ImportError:  # testcontainers before its modules moved under community
             from testcontainers.rabbitmq import RabbitMqContainer
 
-        container = RabbitMqContainer("rabbitmq:3.13-management")
+        container = RabbitMqContainer("rabbitmq:4.0-management")
         container.start()
     except Exception as exc:
         pytest.fail(f"{NO_BROKER} (testcontainers: {type(exc).__name__}: {exc})", pytrace=False)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 
+import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -37,6 +38,26 @@ async def depth(channel: AbstractChannel, queue_name: str) -> int:
     underlay = await channel.get_underlay_channel()
     declared = await underlay.queue_declare(queue_name, passive=True)
     return int(declared.message_count or 0)
+
+
+HANDED_BACK = 25  # past RabbitMQ 4's default limit of 20
+
+
+async def survives_hand_backs(channel: AbstractChannel, queue_name: str, times: int) -> bool:
+    """Publish one message, take it and hand it back (nack, requeue) ``times`` times: whether
+    the queue still delivers it then (False: dropped or dead-lettered on the way)."""
+    await channel.default_exchange.publish(aio_pika.Message(b"{}"), routing_key=queue_name)
+    queue = await channel.get_queue(queue_name, ensure=False)
+    for _ in range(times):
+        message = await queue.get(no_ack=False, fail=False, timeout=5)
+        if message is None:
+            return False
+        await message.nack(requeue=True)
+    message = await queue.get(no_ack=False, fail=False, timeout=5)
+    if message is None:
+        return False
+    await message.ack()
+    return True
 
 
 def log_events(text: str) -> list[str]:

@@ -9,8 +9,15 @@ import pytest
 
 from shared.outcome import Outcome
 from shared.settings import DEFAULT_VENDORS
-from shared.topology import DELIVERY_LIMIT, Topology
-from tests.deploy.manifests import DEFAULTS, DEPLOY, KUBERNETES, load_json, load_yaml_all
+from shared.topology import DELIVERY_LIMIT, NO_DELIVERY_LIMIT, Topology
+from tests.deploy.manifests import (
+    DEFAULTS,
+    DEPLOY,
+    KUBERNETES,
+    load_json,
+    load_yaml,
+    load_yaml_all,
+)
 
 DEFINITIONS: dict[str, Any] = load_json(DEPLOY / "rabbitmq" / "definitions.json")
 TOPOLOGY = Topology(DEFAULTS.namespace, DEFAULT_VENDORS)
@@ -100,3 +107,32 @@ def test_everything_refers_to_the_one_rabbitmq_cluster() -> None:
     assert cluster["spec"]["replicas"] == 3
     for doc in KUBE:
         assert doc["spec"]["rabbitmqClusterReference"]["name"] == cluster["metadata"]["name"]
+
+
+def test_queues_without_a_limit_say_so_in_their_policies() -> None:
+    # For queues an older Verdict declared without the argument, which RabbitMQ 4 gives its
+    # default limit of 20: a dead letter looked at, or an outcome handed back, 20 times is lost.
+    for name in ("verdict-outcomes", "verdict-dead-letter"):
+        assert POLICIES[name]["definition"]["delivery-limit"] == NO_DELIVERY_LIMIT
+
+
+def _conf_value(text: str, key: str) -> str:
+    [value] = re.findall(rf"^\s*{re.escape(key)}\s*=\s*(\S+)\s*$", text, flags=re.MULTILINE)
+    return str(value)
+
+
+def test_the_broker_takes_the_largest_body_the_ingress_accepts() -> None:
+    [cluster] = load_yaml_all(KUBERNETES / "rabbitmq.yaml")
+    for conf in (
+        (DEPLOY / "rabbitmq" / "rabbitmq.conf").read_text(),
+        cluster["spec"]["rabbitmq"]["additionalConfig"],
+    ):
+        assert int(_conf_value(conf, "max_message_size")) >= DEFAULTS.max_body_bytes
+
+
+def test_compose_and_kubernetes_run_the_same_rabbitmq_4() -> None:
+    [cluster] = load_yaml_all(KUBERNETES / "rabbitmq.yaml")
+    compose = load_yaml(DEPLOY / "compose.yaml")["services"]["rabbitmq"]["image"]
+    assert cluster["spec"]["image"] == compose
+    assert compose.startswith("rabbitmq:4.")
+    assert DEFINITIONS["rabbit_version"].startswith("4.")
