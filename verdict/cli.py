@@ -20,7 +20,7 @@ from ingress.endpoint import endpoints
 from shared import logging, settings
 from shared.broker import Broker
 from shared.topology import Topology
-from verdict import dlq_commands
+from verdict import dlq_commands, outcomes_commands
 from workers import http as worker_http
 from workers.worker import Worker
 
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("ingress", help="the HTTP ingress only")
     commands.add_parser("worker", help="the worker only")
     dlq_commands.add_parser(commands)
+    outcomes_commands.add_parser(commands)
     return parser
 
 
@@ -51,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.configure(config.log_level)
     if args.command == "dlq":
         return asyncio.run(dlq_commands.run(args, config))
+    if args.command == "outcomes":
+        return asyncio.run(outcomes_commands.run(args, config))
     services: dict[str, Callable[[settings.Settings, asyncio.Event], Awaitable[None]]] = {
         "run": run_all,
         "ingress": run_ingress,
