@@ -107,3 +107,21 @@ def test_prometheus_scrapes_both_processes_on_their_default_ports() -> None:
         assert target.split(":")[0] in SERVICES
     mounted = {v.split(":")[1] for v in SERVICES["prometheus"]["volumes"]}
     assert set(config["rule_files"]) <= mounted
+
+
+def test_every_port_is_published_on_the_loopback_address_by_default() -> None:
+    for name, service in SERVICES.items():
+        for mapping in service.get("ports", []):
+            host_ip, _, _ = resolve(str(mapping)).split(":")
+            assert host_ip == "127.0.0.1", (name, mapping)
+
+
+def test_the_pipeline_runs_on_a_read_only_root_filesystem() -> None:
+    for name in PIPELINE:
+        assert SERVICES[name]["read_only"] is True, name
+        assert "/tmp" in SERVICES[name]["tmpfs"]
+
+
+def test_the_dockerfile_builds_without_a_registry_frontend() -> None:
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert not dockerfile.lower().startswith("# syntax"), "BuildKit would fetch the frontend"
