@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ingress import auth
 from ingress.peer import AddressPolicy
-from shared.settings import Settings
+from shared.settings import ConfigError, Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,18 +18,28 @@ class Endpoint:
 
 
 def endpoints(settings: Settings) -> dict[str, Endpoint]:
-    """Every vendor's endpoint; ConfigError if a vendor's authentication is missing or unusable.
+    """Every vendor's endpoint; ConfigError, naming every vendor whose authentication is missing
+    or unusable, if any is.
 
     ``verdict ingress`` and ``verdict run`` call this before serving, so a misconfigured vendor
-    stops start-up instead of leaving an endpoint that lets everyone in.
+    stops start-up instead of leaving an endpoint that lets everyone in. All vendors are looked
+    at before stopping: an operator fixes them in one go, not one run per vendor.
     """
     built = {}
+    problems: list[str] = []
     for vendor in settings.vendors:
         config = settings.for_vendor(vendor)
+        try:
+            authenticator = auth.build(vendor, config)
+        except ConfigError as exc:
+            problems += exc.problems
+            continue
         built[vendor] = Endpoint(
             vendor=vendor,
-            auth=auth.build(vendor, config),
+            auth=authenticator,
             addresses=AddressPolicy(config.allow_from, config.trusted_proxies),
             max_body_bytes=config.max_body_bytes or settings.max_body_bytes,
         )
+    if problems:
+        raise ConfigError(problems)
     return built

@@ -1,29 +1,40 @@
 """Settings: environment variables (``VERDICT_*``) over an optional TOML file, decoded with msgspec.
 
-A bad value stops start-up with a :class:`ConfigError` that names the key and what was expected.
+Bad values stop start-up with one :class:`ConfigError` listing every problem found, each naming
+where it was set (a variable, or a key in the file) and what is allowed. A ``VERDICT_*`` variable
+that no setting reads is warned about on stderr, with the closest known name.
 """
 
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
 
-from shared import vendor_settings
-from shared.addresses import addresses
+from shared import environment_names, vendor_settings
+from shared.addresses import address_problems
 
-# One error for all settings, defined next to the vendor settings; re-exported from here.
-from shared.vendor_settings import ConfigError as ConfigError  # noqa: PLC0414
+# One error for all settings (shared/config_errors.py); re-exported from here.
+from shared.config_errors import ConfigError as ConfigError  # noqa: PLC0414
+from shared.config_errors import Given, check_each, unique
 from shared.vendor_settings import Vendor
 
 ENV_PREFIX = "VERDICT_"
 
 # Names end up in queue names, routing keys and URL paths: keep them to one routing-key word.
-Name = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+Name = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        max_length=64,
+        description="a name of lower-case letters, digits, '_' and '-' (a letter or digit first,"
+        " at most 64 characters)",
+    ),
+]
 Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
 Positive = Annotated[float, msgspec.Meta(gt=0)]
 LogLevel = Literal["debug", "info", "warning", "error"]
@@ -73,42 +84,76 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         return self.vendor.get(vendor) or vendor_settings.defaults(vendor)
 
 
-_PATH_IN_ERROR = re.compile(r" - at `\$\.([A-Za-z0-9_]+)")
+Warn = Callable[[str], None]
+
+
+def _warn_on_stderr(message: str) -> None:
+    # Logging is configured from these very settings, later: a plain line, on stderr (stdout may
+    # be a command's data).
+    print(f"verdict: warning: {message}", file=sys.stderr)
 
 
 def load(
     config_file: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    warn: Warn = _warn_on_stderr,
 ) -> Settings:
-    """Settings from ``config_file`` (or ``VERDICT_CONFIG``), overridden by ``VERDICT_*``."""
+    """Settings from ``config_file`` (or ``VERDICT_CONFIG``), overridden by ``VERDICT_*``.
+
+    Raises ConfigError with every problem found; ``warn`` is told of each unknown variable.
+    """
     environ = os.environ if environ is None else environ
     config_file = config_file or environ.get(ENV_PREFIX + "CONFIG") or None
-    values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    if config_file is not None:
-        for name, value in _read_toml(Path(config_file)).items():
-            values[name] = value
-            sources[name] = f"{name!r} in {config_file}"
-    vendor_table = values.pop("vendor", None)
+    file_values = _read_toml(Path(config_file)) if config_file is not None else {}
+    vendor_table = file_values.pop("vendor", None)
+    given = {name: Given((name,), value, repr(value)) for name, value in file_values.items()}
+    from_environment = {}
     for name in Settings.__struct_fields__:
         if name == "vendor":  # VERDICT_<VENDOR>_... variables, read by vendor_settings.load
             continue
-        env_name = ENV_PREFIX + name.upper()
-        if env_name in environ:
-            values[name] = _from_env(name, environ[env_name])
-            sources[name] = env_name
-    try:
-        settings = msgspec.convert(values, Settings, strict=False)
-    except msgspec.ValidationError as exc:
-        raise ConfigError(_explain(str(exc), sources)) from None
-    try:
-        addresses(settings.amqp_url)
-    except ValueError as exc:
-        raise ConfigError(f"{sources.get('amqp_url', 'amqp_url')}: {exc}") from None
-    vendors = vendor_settings.load(
-        settings.vendors, vendor_table, str(config_file) if config_file else None, environ
+        variable = ENV_PREFIX + name.upper()
+        if variable in environ:
+            raw = environ[variable]
+            given[name] = Given((name,), _from_env(name, raw), repr(raw), from_variable=True)
+            from_environment[name] = variable
+
+    def locate(path: tuple[str, ...]) -> str:
+        return from_environment.get(path[0]) or f"{path[0]!r} in {config_file}"
+
+    bad = check_each(Settings, given.values(), locate)
+    problems = unique(bad.values())
+    # The values that are good make the settings the rest is checked against: one bad value
+    # hides no other problem.
+    settings = msgspec.convert(
+        {name: item.value for name, item in given.items() if (name,) not in bad},
+        Settings,
+        strict=False,
     )
+    problems += [f"{locate(('amqp_url',))}: {p}" for p in address_problems(settings.amqp_url)]
+    known = _known_variables(settings.vendors)
+    vendor_keys = vendor_settings.env_keys()
+    for message in environment_names.unknown(environ, known, settings.vendors, vendor_keys):
+        warn(message)
+    vendors: dict[str, Vendor] = {}
+    if ("vendors",) not in bad:  # vendor tables checked against a list that is wrong would mislead
+        try:
+            vendors = vendor_settings.load(
+                settings.vendors, vendor_table, str(config_file) if config_file else None, environ
+            )
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
     return msgspec.structs.replace(settings, vendor=vendors)
+
+
+def _known_variables(vendors: tuple[str, ...]) -> set[str]:
+    names = {ENV_PREFIX + name.upper() for name in Settings.__struct_fields__ if name != "vendor"}
+    names.add(ENV_PREFIX + "CONFIG")
+    for vendor in vendors:
+        names |= vendor_settings.env_names(vendor)
+    return names
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -120,9 +165,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {path} must be a TOML table")
-    unknown = sorted(set(data) - set(Settings.__struct_fields__))
-    if unknown:
-        raise ConfigError(f"config file {path}: unknown key {unknown[0]!r}")
     return data
 
 
@@ -131,12 +173,4 @@ def _from_env(name: str, raw: str) -> Any:
         return [part.strip() for part in raw.split(",") if part.strip()]
     if name == "log_level":
         return raw.strip().lower()
-    return raw
-
-
-def _explain(error: str, sources: Mapping[str, str]) -> str:
-    match = _PATH_IN_ERROR.search(error)
-    if match is None:
-        return f"invalid configuration: {error}"
-    where = sources.get(match.group(1), match.group(1))
-    return f"{where}: {error[: match.start()]}"
+    return raw.strip()

@@ -11,16 +11,15 @@ credential may instead be read from a file: ``VERDICT_<NAME>_<METHOD>_<KEY>_FILE
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
 
-
-class ConfigError(Exception):
-    """A setting is missing or malformed; the message names the key and the expected value."""
+# ingress/auth.py takes the error from here, with the vendor settings.
+from shared.config_errors import ConfigError as ConfigError  # noqa: PLC0414
+from shared.config_errors import Given, Locate, check_each, close_match, leaves, unique
 
 
 class Secret:
@@ -42,7 +41,13 @@ class Secret:
 
 Method = Literal["none", "hmac", "basic", "bearer", "header", "standard-webhooks"]
 # An HTTP field name (RFC 9110 token).
-HeaderName = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")]
+HeaderName = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$",
+        description="an HTTP header name (letters, digits and !#$%&'*+.^_`|~-, no spaces)",
+    ),
+]
 Credentials = tuple[Secret, ...]
 
 
@@ -119,47 +124,100 @@ def file_key(vendor: str, *keys: str) -> str:
     return ".".join(("vendor", vendor, *keys))
 
 
+def table_key(vendor: str, path: tuple[str, ...], config_file: str | None) -> str:
+    """Where a vendor's key is in the TOML file: ``[vendor.w2.hmac] key 'secrets' in F.toml``."""
+    place = f"[{'.'.join(('vendor', vendor, *path[:-1]))}] key {path[-1]!r}"
+    return f"{place} in {config_file}" if config_file else place
+
+
+def env_keys() -> set[str]:
+    """What follows ``VERDICT_<NAME>_`` in the variables of a vendor's settings: ``AUTH``,
+    ``HMAC_SECRETS``, ``HMAC_SECRETS_FILE``..."""
+    keys = {"_".join(path).upper().replace("-", "_") for path in _LIST_KEYS}
+    return keys | {"_".join(path).upper().replace("-", "_") + "_FILE" for path in _CREDENTIAL_KEYS}
+
+
+def env_names(vendor: str) -> set[str]:
+    """Every variable that sets one of the vendor's settings."""
+    return {f"{env_name(vendor)}_{key}" for key in env_keys()}
+
+
 def load(
     vendors: tuple[str, ...],
     table: Any,
     config_file: str | None,
     environ: Mapping[str, str],
 ) -> dict[str, Vendor]:
-    """Every vendor's settings from the ``vendor`` table of the TOML file and the environment."""
+    """Every vendor's settings from the ``vendor`` table of the TOML file and the environment;
+    ConfigError with every problem found, in every vendor."""
     if table is None:
         table = {}
     if not isinstance(table, dict):
-        raise ConfigError(f"'vendor' in {config_file}: expected a table of vendor tables")
-    unknown = sorted(set(table) - set(vendors))
-    if unknown:
         raise ConfigError(
-            f"'vendor.{unknown[0]}' in {config_file}: not one of the vendors {list(vendors)}"
+            f"'vendor' in {config_file}: expected a table of vendor tables, such as [vendor.w2]"
         )
-    return {name: _load_one(name, table.get(name), config_file, environ) for name in vendors}
+    problems = [
+        f"[vendor.{name}] in {config_file}: not one of the vendors ({', '.join(vendors)}; they"
+        f" are set by 'vendors' or VERDICT_VENDORS){close_match(name, vendors)}"
+        for name in sorted(set(table) - set(vendors))
+    ]
+    loaded = {}
+    for name in vendors:
+        try:
+            loaded[name] = _load_one(name, table.get(name), config_file, environ)
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
+    return loaded
 
 
 def _load_one(
     vendor: str, table: Any, config_file: str | None, environ: Mapping[str, str]
 ) -> Vendor:
     if table is not None and not isinstance(table, dict):
-        raise ConfigError(f"'vendor.{vendor}' in {config_file}: expected a table")
+        raise ConfigError(f"[vendor.{vendor}] in {config_file}: expected a table")
     values = _merge(DEFAULTS.get(vendor, {}), table or {})
-    sources: dict[tuple[str, ...], str] = {}
-    for path, _ in _fields(Vendor):
-        where = f"{file_key(vendor, *path)!r} in {config_file}"
-        _take_file_variant(values, path, vendor, where)
-        if _get(values, path) is not None and table is not None and _get(table, path) is not None:
-            sources[path] = where
-        raw, name = _from_env(environ, vendor, path)
-        if name is not None:
-            _set(values, path, raw)
-            sources[path] = name
-    try:
-        settings = msgspec.convert(values, Vendor, strict=False, dec_hook=_decode_secret)
-    except msgspec.ValidationError as exc:
-        raise ConfigError(_explain(str(exc), vendor, sources)) from None
-    _check(vendor, settings, sources)
+    problems: list[str] = []
+    from_environment: dict[tuple[str, ...], tuple[Given, str]] = {}  # and the variable's name
+    for path in _LIST_KEYS:
+        try:
+            _take_file_variant(values, path, vendor, config_file)
+            given = _from_env(environ, vendor, path)
+        except ConfigError as exc:
+            problems += exc.problems
+            continue
+        if given is not None:
+            _set(values, path, given[0].value)
+            from_environment[path] = given
+
+    def locate(path: tuple[str, ...]) -> str:
+        # A variable sets a whole value: a problem with a list's item is that variable's.
+        for length in range(len(path), 0, -1):
+            if path[:length] in from_environment:
+                return from_environment[path[:length]][1]
+        return table_key(vendor, path, config_file)
+
+    given_values = [
+        from_environment[item.path][0] if item.path in from_environment else _hidden(item)
+        for item in leaves(Vendor, values)
+    ]
+    bad = check_each(Vendor, given_values, locate, dec_hook=_decode_secret)
+    problems += unique(bad.values())
+    # The good values alone are valid settings: checked together too, so that one bad value
+    # hides no other problem.
+    for path in bad:
+        _delete(values, path)
+    settings = msgspec.convert(values, Vendor, strict=False, dec_hook=_decode_secret)
+    problems += _check(settings, locate)
+    if problems:
+        raise ConfigError(problems)
     return settings
+
+
+def _hidden(item: Given) -> Given:
+    """A credential is never repeated in an error."""
+    return Given(item.path, item.value, None) if item.path in _CREDENTIAL_KEYS else item
 
 
 def _fields(struct: type[msgspec.Struct]) -> Iterator[tuple[tuple[str, ...], bool]]:
@@ -185,23 +243,28 @@ _CREDENTIAL_KEYS = frozenset(
 
 def _from_env(
     environ: Mapping[str, str], vendor: str, path: tuple[str, ...]
-) -> tuple[Any, str | None]:
+) -> tuple[Given, str] | None:
+    """The value of the variable for ``path`` (or of its ``_FILE`` variant), and its name."""
     name = env_name(vendor, *path)
     file_name = name + "_FILE"
     if path in _CREDENTIAL_KEYS and file_name in environ:
         if name in environ:
             raise ConfigError(f"{name} and {file_name} are both set: set one")
-        return _read_credentials(Path(environ[file_name]), file_name), file_name
+        credentials = _read_credentials(Path(environ[file_name]), file_name)
+        return Given(path, credentials, None, from_variable=True), file_name
     if name not in environ:
-        return None, None
+        return None
     raw = environ[name]
+    shown = None if path in _CREDENTIAL_KEYS else repr(raw)
     if _LIST_KEYS[path]:
-        return [part.strip() for part in raw.split(",") if part.strip()], name
-    return raw.strip(), name
+        value: Any = [part.strip() for part in raw.split(",") if part.strip()]
+    else:
+        value = raw.strip()
+    return Given(path, value, shown, from_variable=True), name
 
 
 def _take_file_variant(
-    values: dict[str, Any], path: tuple[str, ...], vendor: str, where: str
+    values: dict[str, Any], path: tuple[str, ...], vendor: str, config_file: str | None
 ) -> None:
     """``secrets_file = "/run/secrets/x"`` in the TOML table: the credentials from that file."""
     if path not in _CREDENTIAL_KEYS:
@@ -211,11 +274,12 @@ def _take_file_variant(
     if location is None:
         return
     _delete(values, file_path)
+    where = table_key(vendor, file_path, config_file)
     if _get(values, path) is not None:
-        raise ConfigError(f"{where} and {file_key(vendor, *file_path)!r} are both set: set one")
+        raise ConfigError(f"{where}: {path[-1]!r} is set too: set one")
     if not isinstance(location, str):
-        raise ConfigError(f"{file_key(vendor, *file_path)!r}: expected a file path")
-    _set(values, path, _read_credentials(Path(location), file_key(vendor, *file_path)))
+        raise ConfigError(f"{where}: expected a file path, got {location!r}")
+    _set(values, path, _read_credentials(Path(location), where))
 
 
 def _read_credentials(path: Path, key: str) -> list[str]:
@@ -235,37 +299,22 @@ def _decode_secret(kind: type, value: Any) -> Any:
     raise NotImplementedError
 
 
-def _check(vendor: str, settings: Vendor, sources: Mapping[tuple[str, ...], str]) -> None:
-    def where(*path: str) -> str:
-        return sources.get(path, file_key(vendor, *path))
-
+def _check(settings: Vendor, locate: Locate) -> list[str]:
+    """What each value allows but the values together do not, or a CIDR that is not one."""
+    problems = []
     if "none" in settings.auth and len(settings.auth) > 1:
-        raise ConfigError(f"{where('auth')}: 'none' cannot be combined with another method")
+        problems.append(f"{locate(('auth',))}: 'none' cannot be combined with another method")
     if len(set(settings.auth)) != len(settings.auth):
-        raise ConfigError(f"{where('auth')}: a method is listed twice")
+        problems.append(f"{locate(('auth',))}: a method is listed twice")
     for key in ("allow_from", "trusted_proxies"):
         for cidr in getattr(settings, key):
             try:
                 ipaddress.ip_network(cidr, strict=False)
             except ValueError:
-                raise ConfigError(
-                    f"{where(key)}: {cidr!r} is not an IP address or CIDR network"
-                ) from None
-
-
-_PATH_IN_ERROR = re.compile(r" - at `\$((?:\.[A-Za-z0-9_-]+)*)")
-
-
-def _explain(error: str, vendor: str, sources: Mapping[tuple[str, ...], str]) -> str:
-    match = _PATH_IN_ERROR.search(error)
-    if match is None:
-        return f"{file_key(vendor)}: {error}"
-    full = tuple(match.group(1).split(".")[1:])
-    path = full
-    while path and path not in sources:  # a value inside a list or table set as a whole
-        path = path[:-1]
-    where = sources.get(path, file_key(vendor, *full))
-    return f"{where}: {error[: match.start()]}"
+                problems.append(
+                    f"{locate((key,))}: expected IP addresses or CIDR networks, got {cidr!r}"
+                )
+    return problems
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

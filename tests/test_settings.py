@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -40,22 +41,44 @@ def test_vendor_list_from_environment() -> None:
 @pytest.mark.parametrize(
     ("environ", "expected"),
     [
-        ({"VERDICT_HTTP_PORT": "eighty"}, "VERDICT_HTTP_PORT: Expected `int`, got `str`"),
-        ({"VERDICT_HTTP_PORT": "70000"}, "VERDICT_HTTP_PORT: Expected `int` <= 65535"),
-        ({"VERDICT_NAMESPACE": "has.dot"}, "VERDICT_NAMESPACE: Expected `str` matching regex"),
-        ({"VERDICT_VENDORS": "Incode"}, "VERDICT_VENDORS: Expected `str` matching regex"),
-        ({"VERDICT_LOG_LEVEL": "loud"}, "VERDICT_LOG_LEVEL: Invalid enum value 'loud'"),
-        ({"VERDICT_PUBLISH_TIMEOUT": "0"}, "VERDICT_PUBLISH_TIMEOUT: Expected `float` > 0.0"),
-        ({"VERDICT_AMQP_URL": "not a url"}, "VERDICT_AMQP_URL: not a url is not a broker address"),
+        (
+            {"VERDICT_HTTP_PORT": "eighty"},
+            "VERDICT_HTTP_PORT: expected an integer 0-65535, got 'eighty'",
+        ),
+        ({"VERDICT_HTTP_PORT": "70000"}, "VERDICT_HTTP_PORT: expected an integer 0-65535, got"),
+        (
+            {"VERDICT_NAMESPACE": "has.dot"},
+            "VERDICT_NAMESPACE: expected a name of lower-case letters, digits, '_' and '-'",
+        ),
+        (
+            {"VERDICT_VENDORS": "incode,Incode"},
+            "VERDICT_VENDORS: expected comma-separated values, each a name of lower-case letters,"
+            " digits, '_' and '-' (a letter or digit first, at most 64 characters), got 'Incode'",
+        ),
+        (
+            {"VERDICT_LOG_LEVEL": "loud"},
+            "VERDICT_LOG_LEVEL: expected one of: debug, info, warning, error, got 'loud'",
+        ),
+        ({"VERDICT_PUBLISH_TIMEOUT": "0"}, "VERDICT_PUBLISH_TIMEOUT: expected a number > 0, got"),
+        ({"VERDICT_AMQP_URL": "not a url"}, "VERDICT_AMQP_URL: 'not a url' is not a URL: expected"),
         (
             {"VERDICT_AMQP_URL": "amqp://u:secret@a:5672/,http://u:secret2@b/"},
-            r"VERDICT_AMQP_URL: http://u:\*\*\*@b/ is not a broker address",
+            "VERDICT_AMQP_URL: 'http://u:***@b/' has the scheme 'http', not amqp or amqps",
         ),
+        (
+            {"VERDICT_AMQP_URL": "amqp://rabbit:70000/"},
+            "VERDICT_AMQP_URL: 'amqp://rabbit:70000/' has a port that is not a number 1-65535",
+        ),
+        (
+            {"VERDICT_AMQP_URL": "amqp://rabbit:0/"},
+            "VERDICT_AMQP_URL: 'amqp://rabbit:0/' has a port that is not a number 1-65535",
+        ),
+        ({"VERDICT_AMQP_URL": "amqp:///vhost"}, "VERDICT_AMQP_URL: 'amqp:///vhost' names no host"),
         ({"VERDICT_AMQP_URL": " , "}, "VERDICT_AMQP_URL: no broker address given"),
     ],
 )
 def test_bad_environment_value_names_the_key(environ: dict[str, str], expected: str) -> None:
-    with pytest.raises(ConfigError, match="^" + expected.replace("`", ".").replace("(", ".")):
+    with pytest.raises(ConfigError, match="^" + re.escape(expected)):
         load(environ=environ)
 
 
@@ -84,14 +107,18 @@ def test_a_redacted_address_never_shows_the_password(url: str) -> None:
 def test_bad_file_value_names_the_key_and_file(tmp_path: Path) -> None:
     path = tmp_path / "verdict.toml"
     path.write_text('http_port = "x"\n')
-    with pytest.raises(ConfigError, match=r"'http_port' in .*verdict.toml: Expected `int`"):
+    with pytest.raises(
+        ConfigError, match=r"^'http_port' in .*verdict.toml: expected an integer 0-65535, got 'x'$"
+    ):
         load(path, environ={})
 
 
 def test_unknown_file_key_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "verdict.toml"
     path.write_text("htp_port = 1\n")
-    with pytest.raises(ConfigError, match="unknown key 'htp_port'"):
+    with pytest.raises(
+        ConfigError, match=r"^'htp_port' in .*: not a setting; .*\(did you mean 'http_port'\?\)$"
+    ):
         load(path, environ={})
 
 
@@ -176,12 +203,28 @@ header = {{ name = "X-IDWise-Key", values = ["from-file"] }}
 @pytest.mark.parametrize(
     ("environ", "expected"),
     [
-        ({"VERDICT_METAMAP_HMAC_ALGORITHM": "md5"}, "VERDICT_METAMAP_HMAC_ALGORITHM: Invalid enum"),
-        ({"VERDICT_W2_AUTH": "none,password"}, "VERDICT_W2_AUTH: Invalid enum value 'password'"),
-        ({"VERDICT_W2_MAX_BODY_BYTES": "0"}, "VERDICT_W2_MAX_BODY_BYTES: Expected `int` >= 1"),
+        (
+            {"VERDICT_METAMAP_HMAC_ALGORITHM": "md5"},
+            "VERDICT_METAMAP_HMAC_ALGORITHM: expected one of: sha256, sha512, got 'md5'",
+        ),
+        (
+            {"VERDICT_W2_AUTH": "none,password"},
+            "VERDICT_W2_AUTH: expected comma-separated values, each one of: none, hmac, basic,"
+            " bearer, header, standard-webhooks, got 'password'",
+        ),
+        (
+            {"VERDICT_W2_MAX_BODY_BYTES": "0"},
+            "VERDICT_W2_MAX_BODY_BYTES: expected an integer > 0, got '0'",
+        ),
         ({"VERDICT_W2_AUTH": "none,basic"}, "VERDICT_W2_AUTH: 'none' cannot be combined"),
-        ({"VERDICT_W2_ALLOW_FROM": "10.0.0.0/33"}, "VERDICT_W2_ALLOW_FROM: '10.0.0.0/33' is not"),
-        ({"VERDICT_W2_HEADER_NAME": "bad name"}, "VERDICT_W2_HEADER_NAME: Expected `str` matching"),
+        (
+            {"VERDICT_W2_ALLOW_FROM": "10.0.0.0/33"},
+            "VERDICT_W2_ALLOW_FROM: expected IP addresses or CIDR networks, got '10.0.0.0/33'",
+        ),
+        (
+            {"VERDICT_W2_HEADER_NAME": "bad name"},
+            "VERDICT_W2_HEADER_NAME: expected an HTTP header name",
+        ),
         (
             {"VERDICT_W2_BEARER_TOKENS": "a", "VERDICT_W2_BEARER_TOKENS_FILE": "/x"},
             "VERDICT_W2_BEARER_TOKENS and VERDICT_W2_BEARER_TOKENS_FILE are both set",
@@ -193,22 +236,37 @@ header = {{ name = "X-IDWise-Key", values = ["from-file"] }}
     ],
 )
 def test_bad_vendor_value_names_the_key(environ: dict[str, str], expected: str) -> None:
-    pattern = "^" + expected.replace("`", ".").replace("(", ".").replace("+", ".")
-    with pytest.raises(ConfigError, match=pattern):
+    with pytest.raises(ConfigError, match="^" + re.escape(expected)):
         load(environ=environ)
 
 
 @pytest.mark.parametrize(
     ("toml", "expected"),
     [
-        ("[vendor.acme]\nauth = ['none']\n", "'vendor.acme' in .*: not one of the vendors"),
-        ("[vendor.w2]\nauht = ['none']\n", r"vendor\.w2: Object contains unknown field `auht`"),
+        (
+            "[vendor.acme]\nauth = ['none']\n",
+            r"^\[vendor\.acme\] in .*verdict.toml: not one of the vendors \(incode, w2, idwise",
+        ),
+        (
+            "[vendor.w2]\nauht = ['none']\n",
+            r"^\[vendor\.w2\] key 'auht' in .*verdict.toml: not a setting; expected one of: auth,"
+            r" .*\(did you mean 'auth'\?\)$",
+        ),
         (
             "[vendor.w2.hmac]\nsecrets = ['']\n",
-            r"'vendor\.w2\.hmac\.secrets' in .*: Expected a non",
+            r"^\[vendor\.w2\.hmac\] key 'secrets' in .*verdict.toml: expected a list, each a"
+            r" non-empty string$",
         ),
-        ("[vendor.w2.hmac]\nsecrets = 'one'\n", r"'vendor\.w2\.hmac\.secrets' in .*: Expected `a"),
-        ("[vendor.w2]\nmax_body_bytes = -1\n", r"'vendor\.w2\.max_body_bytes' in .*: Expected"),
+        (
+            "[vendor.w2.hmac]\nsecrets = 'one'\n",
+            r"^\[vendor\.w2\.hmac\] key 'secrets' in .*verdict.toml: expected a list, each a"
+            r" non-empty string$",  # a credential, even a misplaced one, is never repeated
+        ),
+        (
+            "[vendor.w2]\nmax_body_bytes = -1\n",
+            r"^\[vendor\.w2\] key 'max_body_bytes' in .*verdict.toml: expected an integer > 0,"
+            " got -1$",
+        ),
     ],
 )
 def test_bad_vendor_value_in_the_file_names_the_key(
