@@ -13,6 +13,15 @@ answers 503. While RabbitMQ blocks the connection (``connection.blocked``, sent 
 disk alarm, when it stops reading what publishing connections send), ``blocked`` is True: the
 ingress refuses webhooks at once, the worker holds what it has until the alarm clears.
 
+A broker that answers and refuses us (a wrong password, a virtual host that does not exist, a
+user with no permission on it: shared/broker_refusals.py) is logged at every attempt as an error
+whose event names the cause and whose detail says which setting to change, and is tried again
+every 30 s rather than stopping the process: on a fresh deployment the virtual host, the user and
+its permissions are often created by an operator or by definitions loaded after the pipeline
+starts (the RabbitMQ topology operator does so), and a process that exits would only be restarted
+by its supervisor into the same refusal, with the reason further from sight. ``ready`` stays False
+meanwhile, so the ingress answers 503 and a readiness probe keeps it out of rotation.
+
 Passwords stay out of logs, errors and metrics: every address there goes through
 :func:`shared.addresses.redact`.
 """
@@ -30,12 +39,16 @@ from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange
 
 from shared import aiormq_internals, logging, metrics
 from shared.addresses import addresses, redact
+from shared.broker_refusals import BrokerRefused, refusal
 from shared.topology import Topology
 
 log = logging.get("verdict.broker")
 
 _FIRST_BACKOFF = 0.5
 _MAX_BACKOFF = 10.0
+# After a round in which a broker refused us (see the module's docstring): what would change its
+# answer is a person or a deployment tool, not the next second.
+_REFUSED_RETRY = 30.0
 # An address that neither answers nor refuses (a node behind a dead host) is given this long.
 _CONNECT_TIMEOUT = 10.0
 # Once connected: opening the channel and declaring the topology, then each listener.
@@ -46,7 +59,8 @@ _WATCH_SECONDS = 0.1
 
 T = TypeVar("T")
 Listener = Callable[[AbstractConnection], Awaitable[None]]
-# What an address that does not answer, or refuses us, raises.
+# What an address that does not answer, or refuses us, raises (a refusal: BrokerRefused, an
+# OSError).
 CONNECT_ERRORS = (TimeoutError, OSError, aio_pika.exceptions.AMQPError)
 
 
@@ -93,11 +107,40 @@ def _forget(task: asyncio.Future[Any]) -> None:
 
 async def open_connection(url: str, name: str) -> AbstractConnection:
     """A connection to one address (no reconnecting: :class:`Broker` does that); TimeoutError
-    when it does not complete the AMQP handshake in time."""
+    when it does not complete the AMQP handshake in time, BrokerRefused when the broker refuses
+    the login or the virtual host."""
     connecting = aio_pika.connect(
         url, client_properties={"connection_name": name}, timeout=_CONNECT_TIMEOUT
     )
-    return await bounded(connecting, _CONNECT_TIMEOUT + 1, "connecting")
+    try:
+        return await bounded(connecting, _CONNECT_TIMEOUT + 1, "connecting")
+    except Exception as exc:
+        refused = refusal(exc, url)
+        if refused is None:
+            raise
+        raise refused from exc
+
+
+def connect_failure(urls: Sequence[str], error: BaseException) -> str:
+    """One line for a command that could not connect: the refusal and what to change, or the
+    addresses that did not answer."""
+    if isinstance(error, BrokerRefused):
+        return f"cannot connect to {error.broker}: {error.detail}"
+    where = ", ".join(redact(url) for url in urls)
+    return f"cannot reach the broker at {where}: {type(error).__name__}"
+
+
+def _log_failure(url: str, error: BaseException) -> None:
+    if isinstance(error, BrokerRefused):
+        log.error(error.event, broker=redact(url), detail=error.detail)
+    else:
+        log.warning("broker_unreachable", broker=redact(url), error=type(error).__name__)
+
+
+def _most_telling(failures: Sequence[Exception]) -> Exception:
+    """A refusal, which says what to change, over an address that did not answer; else the
+    last failure."""
+    return next((f for f in failures if isinstance(f, BrokerRefused)), failures[-1])
 
 
 async def close_connection(connection: AbstractConnection) -> None:
@@ -107,16 +150,19 @@ async def close_connection(connection: AbstractConnection) -> None:
 
 
 async def connect_first(urls: Sequence[str], name: str) -> AbstractConnection:
-    """A connection to the first of ``urls`` that answers (``verdict dlq``); raises the last
-    error, with the address redacted in the log, when none does."""
-    for number, url in enumerate(urls, start=1):
+    """A connection to the first of ``urls`` that answers (``verdict dlq``). When none does,
+    each failure is logged (address redacted) and one is raised: a refusal if there was one,
+    else the last (:func:`connect_failure` says it in one line)."""
+    failures: list[Exception] = []
+    for url in urls:
         try:
             return await open_connection(url, name)
         except CONNECT_ERRORS as exc:
-            log.warning("broker_unreachable", broker=redact(url), error=type(exc).__name__)
-            if number == len(urls):
-                raise
-    raise ValueError("no broker address given")
+            _log_failure(url, exc)
+            failures.append(exc)
+    if not failures:
+        raise ValueError("no broker address given")
+    raise _most_telling(failures)
 
 
 class Broker:
@@ -197,7 +243,9 @@ class Broker:
 
     async def connect(self) -> None:
         """Connect to the first address that answers, from the one after the last used, and
-        declare the topology. Raises the last error when none answers."""
+        declare the topology. When none answers, raises a refusal if one refused (BrokerRefused),
+        else the last error."""
+        failures: list[Exception] = []
         for attempt in range(len(self.urls)):
             index = (self._next + attempt) % len(self.urls)
             try:
@@ -206,16 +254,13 @@ class Broker:
             # cut short: StopAsyncIteration, when RabbitMQ 4 closes the socket of a connection it
             # is not ready for), the next address, or round, is tried.
             except Exception as exc:
-                failure = exc
+                _log_failure(self.urls[index], exc)
+                failures.append(exc)
             else:
                 # Next time, start with the next address: the one just used is the one lost.
                 self._next = (index + 1) % len(self.urls)
                 return
-            log.warning(
-                "broker_unreachable", broker=redact(self.urls[index]), error=type(failure).__name__
-            )
-            if attempt == len(self.urls) - 1:
-                raise failure
+        raise _most_telling(failures)
 
     async def _connect_to(self, url: str) -> None:
         connection = await open_connection(url, self.name)
@@ -253,9 +298,11 @@ class Broker:
         while not self._closing:
             try:
                 await self.connect()
-            except Exception:  # logged per address by connect(): try again
-                log.warning("broker_retrying", retry_in=backoff, addresses=len(self.urls))
-                await asyncio.sleep(backoff)
+            except Exception as exc:  # logged per address by connect(): try again
+                # A refusal is retried too, less often (see the module's docstring).
+                wait = _REFUSED_RETRY if isinstance(exc, BrokerRefused) else backoff
+                log.warning("broker_retrying", retry_in=wait, addresses=len(self.urls))
+                await asyncio.sleep(wait)
                 backoff = min(backoff * 2, _MAX_BACKOFF)
                 continue
             backoff = _FIRST_BACKOFF

@@ -19,8 +19,8 @@ import aio_pika
 import msgspec
 from aio_pika.abc import AbstractIncomingMessage
 
-from shared.addresses import addresses, redact
-from shared.broker import CONNECT_ERRORS, connect_first
+from shared.addresses import addresses
+from shared.broker import CONNECT_ERRORS, connect_failure, connect_first
 from shared.settings import Settings
 from shared.topology import Topology
 from workers import deadletter
@@ -86,8 +86,7 @@ async def run(args: argparse.Namespace, config: Settings, out: TextIO = sys.stdo
     try:
         connection = await connect_first(urls, "verdict-dlq")
     except CONNECT_ERRORS as exc:
-        where = ", ".join(redact(url) for url in urls)
-        _say(f"dlq: cannot reach the broker at {where}: {type(exc).__name__}")
+        _say(f"dlq: {connect_failure(urls, exc)}")
         return FAILED
     try:
         dlq = DeadLetterQueue(connection, topology, publish_timeout=config.publish_timeout)
