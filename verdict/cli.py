@@ -1,42 +1,80 @@
-"""``verdict run | ingress | worker``: each runs until SIGTERM or SIGINT, then drains and exits.
+"""The ``verdict`` command line: the command, the settings, then the module that does it.
 
-``verdict dlq ...``: the operator's dead-letter commands (verdict/dlq_commands.py).
+The services (run, ingress, worker) are verdict/services.py, their help verdict/service_help.py.
+Each operator command is a module with ``add_parser(commands)`` and ``async run(args, config)
+-> exit status``, registered below with one line in each place.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
+import importlib.metadata
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
-import uvloop
-from aiohttp import web
-
-from ingress.app import ADMISSION, create_app
 from ingress.endpoint import endpoints
 from shared import logging, settings
-from shared.broker import Broker
-from shared.topology import Topology
-from verdict import dlq_commands, outcomes_commands
-from workers import http as worker_http
-from workers.worker import Worker
+from verdict import dlq_commands, outcomes_commands, service_help, services, topology_commands
 
-log = logging.get("verdict")
+_DESCRIPTION = """\
+Verdict: identity-verification vendors' webhooks in, one normalised outcome event out, on
+RabbitMQ. run, ingress and worker run until SIGTERM or Ctrl-C; the other commands do one thing
+and exit."""
+
+_EPILOG = """\
+Settings come from VERDICT_* environment variables over the --config file; --config may come
+before or after the command. Run 'verdict COMMAND --help' for what a command does, its ports,
+the variables that matter to it and its exit status."""
+
+_CONFIG_HELP = "TOML settings file (or VERDICT_CONFIG); VERDICT_* variables override it"
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    """Descriptions as written; the commands listed without argparse's "COMMAND" line above."""
+
+    def _format_action(self, action: argparse.Action) -> str:
+        text = super()._format_action(action)
+        if isinstance(action, argparse._SubParsersAction):
+            text = text.partition("\n")[2]
+        return text
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="verdict", description=__doc__)
-    parser.add_argument("--config", help="TOML settings file (or VERDICT_CONFIG)")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="ingress and worker in one process")
-    commands.add_parser("ingress", help="the HTTP ingress only")
-    commands.add_parser("worker", help="the worker only")
+    parser = argparse.ArgumentParser(
+        prog="verdict", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_Help
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--config", metavar="FILE", help=_CONFIG_HELP)
+    commands = parser.add_subparsers(
+        dest="command", required=True, title="commands", metavar="COMMAND"
+    )
+    service_help.add_parsers(commands)
     dlq_commands.add_parser(commands)
     outcomes_commands.add_parser(commands)
+    topology_commands.add_parser(commands)
+    _accept_config_after_commands(parser)
     return parser
+
+
+def _accept_config_after_commands(parser: argparse.ArgumentParser) -> None:
+    """``--config FILE`` after every command and sub-command too (``verdict dlq list --config
+    F``), without each command module having to add it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                # SUPPRESS: a command not given --config leaves the value given before it.
+                command.add_argument(
+                    "--config", metavar="FILE", default=argparse.SUPPRESS, help=_CONFIG_HELP
+                )
+                _accept_config_after_commands(command)
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("verdict")
+    except importlib.metadata.PackageNotFoundError:
+        return "(not installed: no package metadata)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,79 +92,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(dlq_commands.run(args, config))
     if args.command == "outcomes":
         return asyncio.run(outcomes_commands.run(args, config))
-    services: dict[str, Callable[[settings.Settings, asyncio.Event], Awaitable[None]]] = {
-        "run": run_all,
-        "ingress": run_ingress,
-        "worker": run_worker,
-    }
-    # uvloop: the same asyncio, with a cheaper event loop and socket I/O (docs/performance.md).
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(_until_signalled(services[args.command], config))
-    return 0
-
-
-async def _until_signalled(
-    service: Callable[[settings.Settings, asyncio.Event], Awaitable[None]],
-    config: settings.Settings,
-) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGTERM, signal.SIGINT)
-
-    def stopping(signum: signal.Signals) -> None:
-        log.info("stopping", signal=signum.name)
-        stop.set()
-        # A second signal is not caught: it ends the process at once, without draining.
-        for each in signals:
-            loop.remove_signal_handler(each)
-
-    for signum in signals:
-        loop.add_signal_handler(signum, stopping, signum)
-    await service(config, stop)
-
-
-async def run_ingress(config: settings.Settings, stop: asyncio.Event) -> None:
-    app = create_app(config)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, config.http_host, config.http_port)
-    await site.start()
-    log.info("ingress_listening", host=config.http_host, port=config.http_port)
-    await stop.wait()
-    # Stop accepting connections; let the requests in flight (bodies still arriving included)
-    # be confirmed or refused; then close the connections and the broker.
-    await site.stop()
-    admission = app[ADMISSION]
-    if not await admission.finished(config.drain_timeout):
-        log.warning("drain_timeout", unfinished=admission.in_flight)
-    await runner.cleanup()
-    log.info("ingress_stopped")
-
-
-async def run_worker(
-    config: settings.Settings, stop: asyncio.Event, *, serve_http: bool = True
-) -> None:
-    broker = Broker(
-        config.amqp_url, Topology(config.namespace, config.vendors), name="verdict-worker"
-    )
-    broker.start()
-    worker = Worker(config, broker)
-    starting = asyncio.create_task(worker.start())
-    http: web.AppRunner | None = None
-    if serve_http:
-        http = await worker_http.serve(worker, config.http_host, config.worker_http_port)
-    await stop.wait()
-    if not starting.done():
-        starting.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await starting
-    await worker.stop()
-    if http is not None:
-        await http.cleanup()
-    await broker.close()
-    log.info("worker_stopped")
-
-
-async def run_all(config: settings.Settings, stop: asyncio.Event) -> None:
-    # One process, one metrics registry: the ingress's /metrics shows the worker's too.
-    await asyncio.gather(run_ingress(config, stop), run_worker(config, stop, serve_http=False))
+    if args.command == "topology":
+        return asyncio.run(topology_commands.run(args, config))
+    return services.run(args.command, config)
