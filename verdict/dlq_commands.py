@@ -2,7 +2,8 @@
 
 What each does is in docs/operations.md. Rows go to stdout; the summary, in counts, to stderr
 (so ``export`` to stdout stays pure JSON lines). Exit 0 when everything chosen was done, 1 when
-something failed or ``show`` found nothing, 2 for a usage error.
+something failed or ``show`` found nothing, 2 for a usage error (a vendor not configured, a
+``show`` prefix that several message ids start with).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TextIO
@@ -54,7 +55,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     sub.add_parser("list", parents=[filters], help="one line per dead letter, oldest first")
     show = sub.add_parser("show", help="everything about the dead letters with this message id")
-    show.add_argument("message_id")
+    show.add_argument("message_id", help="the id, or enough of its start to name one id")
     show.add_argument("--body", action="store_true", help="print the body too (may be personal)")
     sub.add_parser(
         "replay", parents=[filters, paced], help="republish to the vendor's inbound queue"
@@ -80,6 +81,15 @@ async def run(args: argparse.Namespace, config: Settings, out: TextIO = sys.stdo
     )
     if args.dlq_command == "purge" and selection.everything and not args.all:
         _say("purge: refusing to purge every dead letter without --all (or give a filter)")
+        return USAGE
+    unknown = sorted(selection.vendors - set(config.vendors))
+    if unknown:
+        # A typo would otherwise choose nothing, and say only that nothing was chosen.
+        _say(
+            f"{args.dlq_command}: no vendor {', '.join(map(repr, unknown))} is configured "
+            f"(--vendor); the vendors are {', '.join(config.vendors)}. A vendor since removed: "
+            "name it in VERDICT_VENDORS again for this command"
+        )
         return USAGE
     topology = Topology(config.namespace, config.vendors)
     urls = addresses(config.amqp_url)
@@ -114,10 +124,21 @@ async def _dispatch(
     if command == "show":
         return await _show(dlq, args.message_id, args.body, out)
     if command == "replay":
-        counts = await dlq.replay(selection, limit=args.limit, rate=args.rate, dry_run=args.dry_run)
+        counts = await dlq.replay(
+            selection,
+            limit=args.limit,
+            rate=args.rate,
+            dry_run=args.dry_run,
+            on_chosen=_table(out) if args.dry_run else None,
+        )
         return _summary("replayed", counts, dry_run=args.dry_run)
     if command == "purge":
-        counts = await dlq.purge(selection, limit=args.limit, dry_run=args.dry_run)
+        counts = await dlq.purge(
+            selection,
+            limit=args.limit,
+            dry_run=args.dry_run,
+            on_chosen=_table(out) if args.dry_run else None,
+        )
         return _summary("purged", counts, dry_run=args.dry_run)
     if command == "export":
         if args.output is None:
@@ -127,16 +148,16 @@ async def _dispatch(
             with Path(args.output).open("wb") as file:  # noqa: ASYNC230
                 counts = await dlq.export(selection, file, limit=args.limit)
         return _summary("exported", counts)
-    return await _import(dlq, selection, args)
+    return await _import(dlq, selection, args, out)
 
 
 async def _list(dlq: DeadLetterQueue, selection: Selection, limit: int | None, out: TextIO) -> int:
     counts = Counts()
     held = await dlq.depth()  # first: says so plainly if there is no such queue
-    print(_row(_HEADINGS), file=out)
+    print_row = _table(out)
     async with contextlib.aclosing(dlq.scan(selection, counts, limit)) as chosen:
         async for letter in chosen:
-            print(_row(_columns(letter.letter)), file=out)
+            print_row(letter.letter)
     _say(
         f"listed {counts.chosen} dead letters (looked at {counts.scanned}, "
         f"{counts.left} not chosen); the queue held {held}"
@@ -144,40 +165,84 @@ async def _list(dlq: DeadLetterQueue, selection: Selection, limit: int | None, o
     return OK
 
 
-async def _show(dlq: DeadLetterQueue, message_id: str, body: bool, out: TextIO) -> int:
+async def _show(dlq: DeadLetterQueue, wanted: str, body: bool, out: TextIO) -> int:
+    """The dead letters with the id ``wanted``, or with the one id that starts with it."""
     counts = Counts()
-    chosen = dlq.scan(Selection(ids=frozenset({message_id})), counts)
+    found = _Found(wanted, body)
+    chosen = dlq.scan(Selection(id_prefix=wanted), counts)
     async with contextlib.aclosing(chosen):
         async for letter in chosen:
-            _print_letter(letter.message, letter.letter, body, out)
-    _say(f"found {counts.chosen} dead letters with id {message_id} (looked at {counts.scanned})")
-    return OK if counts.chosen else FAILED
+            found.add(letter.message, letter.letter)
+    if len(found.ids) > 1 and not found.exact:
+        print(_row(_HEADINGS), file=out)
+        for row in found.rows:
+            print(row, file=out)
+        _say(
+            f"show: {len(found.ids)} message ids start with {wanted} (their dead letters are "
+            f"listed; looked at {counts.scanned}): give more of the id"
+        )
+        return USAGE
+    shown = found.exact or found.first
+    for text in shown:
+        print(text, file=out)
+    message_id = wanted if found.exact or not found.ids else found.ids[0]
+    _say(f"found {len(shown)} dead letters with id {message_id} (looked at {counts.scanned})")
+    return OK if shown else FAILED
 
 
-def _print_letter(
-    message: AbstractIncomingMessage, letter: DeadLetter, body: bool, out: TextIO
-) -> None:
-    for field in DeadLetter.__struct_fields__:
-        print(f"{field}: {_value(getattr(letter, field))}", file=out)
-    print(f"routing_key: {message.routing_key}", file=out)
-    print(f"content_type: {message.content_type}", file=out)
+class _Found:
+    """What ``show`` found for an id or the start of one. An id given whole wins over the
+    longer ones it starts; else the start must be of one id only. Only the letters of the id
+    given and of the first id found are kept written out (they are printed with their headers,
+    and maybe bodies); of the others, a row each, to list them."""
+
+    def __init__(self, wanted: str, body: bool) -> None:
+        self.wanted = wanted
+        self.body = body
+        self.exact: list[str] = []
+        self.first: list[str] = []
+        self.ids: list[str] = []  # each distinct id that starts with the one wanted, in order
+        self.rows: list[str] = []
+
+    def add(self, message: AbstractIncomingMessage, letter: DeadLetter) -> None:
+        message_id = letter.message_id or ""
+        if message_id not in self.ids:
+            self.ids.append(message_id)
+        self.rows.append(_row(_columns(letter)))
+        if message_id == self.wanted:
+            self.exact.append(_letter_text(message, letter, self.body))
+        elif message_id == self.ids[0]:
+            self.first.append(_letter_text(message, letter, self.body))
+
+
+def _letter_text(message: AbstractIncomingMessage, letter: DeadLetter, body: bool) -> str:
+    lines = [f"{field}: {_value(getattr(letter, field))}" for field in DeadLetter.__struct_fields__]
+    lines.append(f"routing_key: {message.routing_key}")
+    lines.append(f"content_type: {message.content_type}")
     for name, value in sorted((message.headers or {}).items()):
         shown = msgspec.json.encode(msgspec.to_builtins(value)).decode()
-        print(f"header {name}: {shown}", file=out)
+        lines.append(f"header {name}: {shown}")
     if body:
-        print("body:", file=out)
-        print(message.body.decode("utf-8", "replace"), file=out)
-    print(file=out)
+        lines.append("body:")
+        lines.append(message.body.decode("utf-8", "replace"))
+    return "\n".join(lines) + "\n"
 
 
-async def _import(dlq: DeadLetterQueue, selection: Selection, args: argparse.Namespace) -> int:
+async def _import(
+    dlq: DeadLetterQueue, selection: Selection, args: argparse.Namespace, out: TextIO
+) -> int:
     try:
         records = list(_read_records(args.file))
     except (OSError, ValueError) as exc:
         _say(f"import: cannot read {args.file}: {exc}")
         return FAILED
     counts = await dlq.import_(
-        records, selection, limit=args.limit, rate=args.rate, dry_run=args.dry_run
+        records,
+        selection,
+        limit=args.limit,
+        rate=args.rate,
+        dry_run=args.dry_run,
+        on_chosen=_table(out) if args.dry_run else None,
     )
     return _summary("imported", counts, dry_run=args.dry_run)
 
@@ -209,6 +274,12 @@ def _summary(verb: str, counts: Counts, *, dry_run: bool = False) -> int:
 
 
 _HEADINGS = ("message_id", "vendor", "kind", "reason", "attempts", "replays", "failed_at", "bytes")
+
+
+def _table(out: TextIO) -> Callable[[DeadLetter], None]:
+    """Print the headings of ``list``'s table now, and a row for each dead letter given."""
+    print(_row(_HEADINGS), file=out)
+    return lambda letter: print(_row(_columns(letter)), file=out)
 
 
 def _columns(letter: DeadLetter) -> tuple[str, ...]:

@@ -93,6 +93,8 @@ class Selection(msgspec.Struct, frozen=True, kw_only=True):
     vendors: frozenset[str] = frozenset()
     reasons: frozenset[str] = frozenset()
     ids: frozenset[str] = frozenset()
+    # The start of a message id (``verdict dlq show`` takes one, as git takes a commit's).
+    id_prefix: str | None = None
     # Compared with when the message was (last) dead-lettered.
     since: datetime | None = None
     until: datetime | None = None
@@ -107,6 +109,10 @@ class Selection(msgspec.Struct, frozen=True, kw_only=True):
         if self.reasons and letter.reason not in self.reasons and letter.kind not in self.reasons:
             return False
         if self.ids and letter.message_id not in self.ids:
+            return False
+        if self.id_prefix is not None and not (
+            letter.message_id is not None and letter.message_id.startswith(self.id_prefix)
+        ):
             return False
         if self.since is None and self.until is None:
             return True

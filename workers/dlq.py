@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from typing import IO
 
 import aio_pika
@@ -47,6 +47,9 @@ log = logging.get("verdict.dlq")
 
 # Counted by the broker on each delivery from a quorum queue; a copy starts afresh without it.
 _DELIVERY_COUNT = "x-delivery-count"
+
+# Told of each dead letter an operation chose, before it acts on it (a dry run prints them).
+OnChosen = Callable[[DeadLetter], None]
 
 
 class Busy(Exception):
@@ -168,6 +171,7 @@ class DeadLetterQueue:
         limit: int | None = None,
         rate: float | None = None,
         dry_run: bool = False,
+        on_chosen: OnChosen | None = None,
     ) -> Counts:
         """Republish each chosen dead letter to its vendor's inbound queue; once the broker
         confirmed it, remove it from the dead-letter queue."""
@@ -176,6 +180,8 @@ class DeadLetterQueue:
         chosen = self.scan(selection, counts, limit)
         async with self._channel() as channel, contextlib.aclosing(chosen):
             async for held in chosen:
+                if on_chosen is not None:
+                    on_chosen(held.letter)
                 if not dry_run:
                     await pacer.wait()
                     await self._replay_one(channel, held, counts)
@@ -206,11 +212,18 @@ class DeadLetterQueue:
         counts.done += 1
 
     async def purge(
-        self, selection: Selection, *, limit: int | None = None, dry_run: bool = False
+        self,
+        selection: Selection,
+        *,
+        limit: int | None = None,
+        dry_run: bool = False,
+        on_chosen: OnChosen | None = None,
     ) -> Counts:
         counts = Counts()
         async with contextlib.aclosing(self.scan(selection, counts, limit)) as chosen:
             async for held in chosen:
+                if on_chosen is not None:
+                    on_chosen(held.letter)
                 if not dry_run:
                     await held.remove()
                     counts.done += 1
@@ -237,6 +250,7 @@ class DeadLetterQueue:
         limit: int | None = None,
         rate: float | None = None,
         dry_run: bool = False,
+        on_chosen: OnChosen | None = None,
     ) -> Counts:
         """Put exported dead letters back, through the dead-letter exchange as the worker does."""
         counts = Counts()
@@ -249,6 +263,8 @@ class DeadLetterQueue:
                 if limit is not None and counts.chosen >= limit:
                     break
                 counts.chosen += 1
+                if on_chosen is not None:
+                    on_chosen(record.letter)
                 if dry_run:
                     continue
                 await pacer.wait()

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import aio_pika
-import msgspec
 import pytest
 from aio_pika.abc import AbstractChannel
 
@@ -19,77 +18,11 @@ from shared.broker import Broker
 from shared.settings import Settings
 from shared.topology import Topology
 from tests.conftest import BrokerUnderTest
-from tests.faults.support import (
-    UNDECODABLE,
-    depth,
-    drain,
-    make_broker_poison,
-    publish_inbound,
-    running_worker,
-    wait_until,
-)
-from verdict import dlq_commands
-from verdict.cli import build_parser
+from tests.dlq.support import ACME, Letters, dlq, ids_listed
+from tests.faults.support import UNDECODABLE, depth, drain, wait_until
 from workers import deadletter
 from workers.deadletter import Selection
 from workers.dlq import Counts, DeadLetterQueue
-
-ACME = "acme"  # a vendor with a queue and no adapter: its webhooks are dead-lettered
-
-
-@pytest.fixture
-def config(config: Settings) -> Settings:
-    return msgspec.structs.replace(config, vendors=(*config.vendors, ACME))
-
-
-async def dlq(config: Settings, *argv: str) -> tuple[int, str, str]:
-    """Run ``verdict dlq ARGV`` in this process: exit code, stdout, summary."""
-    out, err = io.StringIO(), io.StringIO()
-    args = build_parser().parse_args(["dlq", *argv])
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("sys.stderr", err)
-        code = await dlq_commands.run(args, config, out)
-    return code, out.getvalue(), err.getvalue()
-
-
-def ids_listed(listing: str) -> list[str]:
-    return [line.split()[0] for line in listing.splitlines()[1:]]
-
-
-class Letters(msgspec.Struct):
-    poison: str
-    undecodable: list[str]
-    no_adapter: list[str]
-
-    @property
-    def in_order(self) -> list[str]:
-        return [self.poison, *self.undecodable, *self.no_adapter]
-
-
-@pytest.fixture
-async def letters(
-    config: Settings, broker: Broker, channel: AbstractChannel, topology: Topology
-) -> Letters:
-    """Dead letters of every origin, dead-lettered one at a time so their order is known: one
-    the broker dead-lettered (delivery limit), three undecodable, two without an adapter."""
-    poison = await make_broker_poison(channel, topology, "metamap")
-    made = [poison]
-
-    async def arrived() -> bool:
-        return await depth(channel, topology.dead_letter_queue) == len(made)
-
-    await wait_until(arrived, what="the poison message in the dead-letter queue")
-    async with running_worker(config, broker):
-        for vendor, body in [
-            ("idwise", UNDECODABLE),
-            ("w2", UNDECODABLE),
-            ("incode", UNDECODABLE),
-            (ACME, b'{"event": "x"}'),
-            (ACME, b'{"event": "y"}'),
-        ]:
-            made.append(await publish_inbound(broker, vendor, body))
-            await wait_until(arrived, what="a dead letter")
-    return Letters(poison=poison, undecodable=made[1:4], no_adapter=made[4:])
 
 
 async def test_list_shows_every_kind_and_leaves_the_queue_as_it_was(
