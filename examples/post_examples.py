@@ -1,6 +1,6 @@
 """Post every vendor example in tests/fixtures/ to a running Verdict and show where each lands.
 
-    python examples/post_examples.py [--url http://localhost:8080] [--vendor metamap]
+    .venv/bin/python examples/post_examples.py [--url http://localhost:8080] [--vendor metamap]
 
 It binds a temporary queue of its own to the outcomes and dead-letter exchanges (it takes
 nothing from the pipeline's queues), posts each fixture, and prints the outcome queue each
