@@ -67,6 +67,18 @@ async def test_a_cluster_serves_a_quorum_queue_through_a_killed_node(cluster: Cl
         await channels[1].default_exchange.publish(
             aio_pika.Message(b"after the kill"), routing_key=queue, timeout=30
         )
+
+        # The third node may still take the killed node for the leader for a moment (3.10
+        # answers a get then with a connection error, nodedown): read once it knows the new one.
+        async def led_by_a_survivor() -> bool:
+            listed = await asyncio.to_thread(
+                third.ctl, "list_queues", "name", "leader", "--formatter", "json"
+            )
+            return any(
+                row["name"] == queue and row["leader"] != first.name for row in json.loads(listed)
+            )
+
+        await wait_until(led_by_a_survivor, what="a leader among the survivors", timeout=60)
         survivor = await channels[2].get_queue(queue, ensure=False)
         for body in (b"before the kill", b"after the kill"):
             message = await survivor.get(timeout=10)
