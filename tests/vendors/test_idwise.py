@@ -1,4 +1,4 @@
-"""IDWise adapter: every fixture classified per shared/docs/outcomes.md, plus properties."""
+"""IDWise adapter: every fixture classified per docs/outcomes.md, plus properties."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Incode adapter: every fixture classified per shared/docs/outcomes.md, plus properties."""
+"""Incode adapter: every fixture classified per docs/outcomes.md, plus properties."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MetaMap adapter: every fixture classified per shared/docs/outcomes.md, plus properties."""
+"""MetaMap adapter: every fixture classified per docs/outcomes.md, plus properties."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""IDWise webhooks: decoded and classified by shared/docs/outcomes.md.
+"""IDWise webhooks: decoded and classified by docs/outcomes.md.
 
 Every IDWise webhook is ``{event, body{eventId, journeyId, referenceNo, systemDecision,
 manualDecision, finalDecision, ...}}``; the body varies by event:

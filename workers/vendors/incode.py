@@ -1,4 +1,4 @@
-"""Incode ("Omni") webhooks: decoded and classified by shared/docs/outcomes.md.
+"""Incode ("Omni") webhooks: decoded and classified by docs/outcomes.md.
 
 Incode sends no event name: its webhooks share one endpoint and are told apart by their fields.
 

@@ -1,4 +1,4 @@
-"""MetaMap (formerly Mati) webhooks: decoded and classified by shared/docs/outcomes.md.
+"""MetaMap (formerly Mati) webhooks: decoded and classified by docs/outcomes.md.
 
 Every MetaMap webhook is one JSON object told apart by ``eventName``:
 

@@ -1,4 +1,4 @@
-"""W2 webhooks: decoded and classified by ../shared/docs/outcomes.md.
+"""W2 webhooks: decoded and classified by docs/outcomes.md.
 
 W2 sends several shapes to one endpoint; the ``x-w2-topic`` header tells the notification topics
 apart, and the body tells the two DVFC shapes apart:
@@ -11,7 +11,7 @@ apart, and the body tells the two DVFC shapes apart:
   case-insensitively, since W2 mixes camelCase and PascalCase between topics; a decode error
   names the key as the body spelled it.
 
-Classification (../shared/docs/outcomes.md, with the team's decisions on what it leaves open):
+Classification (docs/outcomes.md, with the team's decisions on what it leaves open):
 
 - START_ONBOARDING is classified by its status as END_ONBOARDING is, but only END_ONBOARDING
   SUCCESS passes: START_ONBOARDING with SUCCESS is a contradiction (``refer``). A status that is
