@@ -1,6 +1,7 @@
 """A downstream consumer of Verdict's outcome events: a queue of its own, bound by pattern.
 
-    .venv/bin/python examples/consumer.py --queue my-service.verdict --bind '*.metamap.#' --bind 'fail.#'
+    .venv/bin/python examples/consumer.py --queue my-service.verdict \
+        --bind '*.metamap.#' --bind 'fail.#'
 
 It declares a durable quorum queue named for *your* service, binds it to the ``verdict.outcomes``
 topic exchange with each pattern (routing key ``<outcome>.<vendor>.<event>``), and prints every
