@@ -1,4 +1,4 @@
-"""W2 adapter: every fixture classified as outcomes.md says, and nothing else ever escapes."""
+"""W2 adapter: every fixture classified as docs/outcomes.md says, and nothing else ever escapes."""
 
 from __future__ import annotations
 
@@ -639,7 +639,7 @@ CODES = {
 @pytest.mark.parametrize("detail", DETAILS)
 @pytest.mark.parametrize(("code", "outcome"), list(CODES.items()))
 def test_error_causes(code: str, outcome: Outcome, detail: str) -> None:
-    """The code decides (outcomes.md); the details travel as the reason's message."""
+    """The code decides (docs/outcomes.md); the details travel as the reason's message."""
     result = classify(onboarding("ERROR", cause={"code": code, "details": detail}), {})
     assert result.outcome is outcome
     assert [(r.code, r.message) for r in result.reasons] == [(code, detail)]

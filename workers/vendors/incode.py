@@ -20,7 +20,7 @@ Subject names: ``customer_id``, ``interview_id``, ``transaction_id`` (authentica
 ``interview_id``, ``external_id``, ``client_id``, ``flow_id`` (onboarding status);
 ``interview_id``, ``ref``, ``search_id`` (watchlist update).
 
-Onboarding statuses: the listed ones as outcomes.md maps them, and any other name ending in
+Onboarding statuses: the listed ones as docs/outcomes.md maps them, and any other name ending in
 ``_FINISHED`` (``CURP_VALIDATION_FINISHED``) is progress too (``pending``); anything else is
 ``refer``. A PASS with ``hasLenses`` or ``hasFaceMask`` stays a pass: only a face mismatch or a
 spoof attempt contradicts it.

@@ -438,7 +438,7 @@ def _classify_identification(body: DvfcBody, process: IdentificationProcess) -> 
 
 # --- x-w2-topic notifications ----------------------------------------------------------------
 
-# Pass, Fail and Refer map directly (outcomes.md); an open alert asks for review. Recognised
+# Pass, Fail and Refer map directly (docs/outcomes.md); an open alert asks for review. Recognised
 # statuses are reported in one spelling, whatever case W2 sent, so a consumer can match them.
 _VERDICTS = {"Pass": Outcome.PASS, "Fail": Outcome.FAIL, "Refer": Outcome.REFER}
 _ALERT_STATUSES = base.EnumTable(
