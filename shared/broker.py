@@ -127,7 +127,9 @@ def connect_failure(urls: Sequence[str], error: BaseException) -> str:
     if isinstance(error, BrokerRefused):
         return f"cannot connect to {error.broker}: {error.detail}"
     where = ", ".join(redact(url) for url in urls)
-    return f"cannot reach the broker at {where}: {type(error).__name__}"
+    # The library's text says what failed (e.g. "Connect call failed ('127.0.0.1', 5672)").
+    said = f" {error}" if str(error) else ""
+    return f"cannot reach the broker at {where}: {type(error).__name__}{said}"
 
 
 def _log_failure(url: str, error: BaseException) -> None:

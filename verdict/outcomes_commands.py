@@ -22,8 +22,8 @@ import msgspec
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractQueue
 
 from shared import outcome
-from shared.addresses import addresses, redact
-from shared.broker import CONNECT_ERRORS, connect_first
+from shared.addresses import addresses
+from shared.broker import CONNECT_ERRORS, connect_failure, connect_first
 from shared.outcome import Outcome, OutcomeEvent
 from shared.settings import Settings
 from shared.topology import Topology
@@ -79,8 +79,7 @@ async def run(args: argparse.Namespace, config: Settings, out: TextIO = sys.stdo
     try:
         connection = await connect_first(urls, "verdict-outcomes")
     except CONNECT_ERRORS as exc:
-        where = ", ".join(redact(url) for url in urls)
-        _say(f"outcomes: cannot reach the broker at {where}: {type(exc).__name__}")
+        _say(f"outcomes: {connect_failure(urls, exc)}")
         return FAILED
     try:
         channel = await connection.channel()

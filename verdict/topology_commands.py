@@ -19,8 +19,8 @@ import aiormq
 import msgspec
 from aio_pika.abc import AbstractConnection
 
-from shared.addresses import addresses, redact
-from shared.broker import CONNECT_ERRORS, connect_first
+from shared.addresses import addresses
+from shared.broker import CONNECT_ERRORS, connect_failure, connect_first
 from shared.settings import Name, Settings
 from shared.topology import Topology
 
@@ -96,8 +96,7 @@ async def run(args: argparse.Namespace, config: Settings, out: TextIO = sys.stdo
     try:
         connection = await connect_first(urls, "verdict-topology")
     except CONNECT_ERRORS as exc:
-        where = ", ".join(redact(url) for url in urls)
-        _say(f"topology: cannot reach the broker at {where}: {type(exc).__name__}")
+        _say(f"topology: {connect_failure(urls, exc)}")
         return FAILED
     try:
         found = await inspect(connection, topology)
