@@ -67,7 +67,19 @@ def test_names_keep_their_canonical_spelling() -> None:
     assert table.get("capture ongoing") == "CAPTURE_ONGOING"
 
 
-@pytest.mark.parametrize("entries", [{"PASS": 1, "pass": 2}, {"A B": 1, "a_b": 2}, {"PASS!": 1}])
+def test_codes_with_punctuation_match_whatever_their_case_and_only_as_themselves() -> None:
+    table = base.EnumTable.of("documentReading.negligence", "503")
+    assert table.get("DOCUMENTREADING.NEGLIGENCE") == "documentReading.negligence"
+    assert table.get(" documentreading.negligence ") == "documentReading.negligence"
+    assert table.get("documentReading negligence") is None
+    assert table.get("documentReading.negligence!") is None
+    assert table.get("documentReading.negligenc\u0435") is None  # a Cyrillic e
+    assert table.get("503") == "503"
+
+
+@pytest.mark.parametrize(
+    "entries", [{"PASS": 1, "pass": 2}, {"A B": 1, "a_b": 2}, {"a.b": 1, "A.B": 2}, {"": 1}]
+)
 def test_a_table_refuses_names_that_collide_or_cannot_match(entries: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="enum name"):
         base.EnumTable(entries)

@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 from shared.outcome import Outcome
 from tests.vendors import mutations
 from tests.vendors.mutations import PROPERTY
+from workers.vendors import CLASSIFIERS
 from workers.vendors.base import Classification, Undecodable
-from workers.vendors.metamap import classify
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "metamap"
+classify = CLASSIFIERS["metamap"]
 
 # (fixture, outcome, event, reason codes, step id or "" for a lifecycle event)
 TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
@@ -40,119 +41,183 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "document-reading--step-error--custom-document-not-provided",
         "fail",
         "step_completed",
-        ("customDocument.notProvided",),
+        (
+            "step.error.type:StepError",
+            "step.id:document-reading",
+            "step.error.code:customDocument.notProvided",
+        ),
         "document-reading",
     ),
     (
         "electronic-signature-document-validation--step-error--not-valid-params",
         "fail",
         "step_completed",
-        ("eSignature.notValidParams",),
+        (
+            "step.error.type:StepError",
+            "step.id:electronic-signature-document-validation",
+            "step.error.code:eSignature.notValidParams",
+        ),
         "electronic-signature-document-validation",
     ),
     (
         "electronic-signature-document-validation--step-error--email-step-failed",
         "fail",
         "step_completed",
-        ("eSignature.emailStepFailed",),
+        (
+            "step.error.type:StepError",
+            "step.id:electronic-signature-document-validation",
+            "step.error.code:eSignature.emailStepFailed",
+        ),
         "electronic-signature-document-validation",
     ),
     (
         "electronic-signature-document-validation--step-error--ip-step-failed",
         "fail",
         "step_completed",
-        ("eSignature.ipStepFailed",),
+        (
+            "step.error.type:StepError",
+            "step.id:electronic-signature-document-validation",
+            "step.error.code:eSignature.ipStepFailed",
+        ),
         "electronic-signature-document-validation",
     ),
     (
         "electronic-signature-document-validation--step-error--phone-step-failed",
         "fail",
         "step_completed",
-        ("eSignature.phoneStepFailed",),
+        (
+            "step.error.type:StepError",
+            "step.id:electronic-signature-document-validation",
+            "step.error.code:eSignature.phoneStepFailed",
+        ),
         "electronic-signature-document-validation",
     ),
     (
         "electronic-signature-document-validation--step-error--full-name-mismatch",
         "fail",
         "step_completed",
-        ("eSignature.fullNameMismatch",),
+        (
+            "step.error.type:StepError",
+            "step.id:electronic-signature-document-validation",
+            "step.error.code:eSignature.fullNameMismatch",
+        ),
         "electronic-signature-document-validation",
     ),
     (
         "document-reading--step-error--custom-document-skipped",
         "fail",
         "step_completed",
-        ("customDocument.skipped",),
+        (
+            "step.error.type:StepError",
+            "step.id:document-reading",
+            "step.error.code:customDocument.skipped",
+        ),
         "document-reading",
     ),
     (
         "document-reading--system-error--request-rejected-503",
         "system_error",
         "step_completed",
-        ("503",),
+        ("step.error.type:REQUEST_REJECTED", "step.id:document-reading", "step.error.code:503"),
         "document-reading",
     ),
     (
         "document-reading--system-error--build-public-url-bare",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:document-reading",
+            "step.error.code:system.internalError",
+        ),
         "document-reading",
     ),
     (
         "document-reading--system-error--private-folder-caller-id",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:document-reading",
+            "step.error.code:system.internalError",
+        ),
         "document-reading",
     ),
     (
         "document-reading--system-error--parameters-validation",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:document-reading",
+            "step.error.code:system.internalError",
+        ),
         "document-reading",
     ),
     (
         "document-reading--system-error--get-document-metadata-rejected",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:document-reading",
+            "step.error.code:system.internalError",
+        ),
         "document-reading",
     ),
     (
         "document-reading--system-error--medias-get-rejected",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:document-reading",
+            "step.error.code:system.internalError",
+        ),
         "document-reading",
     ),
     (
         "document-reading--system-error--build-public-url-proof-of-residency",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:document-reading",
+            "step.error.code:system.internalError",
+        ),
         "document-reading",
     ),
     (
         "document-reading--system-error--step-timeout-driving-license",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:document-reading",
+            "step.error.code:system.internalError",
+        ),
         "document-reading",
     ),
     (
         "document-reading--system-error--media-url-undefined",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:document-reading",
+            "step.error.code:system.internalError",
+        ),
         "document-reading",
     ),
     (
         "document-reading--system-error--service-not-available",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:document-reading",
+            "step.error.code:system.internalError",
+        ),
         "document-reading",
     ),
     (
@@ -166,38 +231,62 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "template-matching--step-error--no-match-found",
         "fail",
         "step_completed",
-        ("templateMatching.noMatchFound",),
+        (
+            "step.error.type:StepError",
+            "step.id:template-matching",
+            "step.error.code:templateMatching.noMatchFound",
+        ),
         "template-matching",
     ),
     (
         "template-matching--step-error--node-failed",
         "fail",
         "step_completed",
-        ("node.failed",),
+        ("step.error.type:StepError", "step.id:template-matching", "step.error.code:node.failed"),
         "template-matching",
     ),
     (
         "template-matching--system-error--service-unavailable",
         "system_error",
         "step_completed",
-        ("system.serviceUnavailable",),
+        (
+            "step.error.type:SystemError",
+            "step.id:template-matching",
+            "step.error.code:system.serviceUnavailable",
+        ),
         "template-matching",
     ),
     (
         "template-matching--system-error--step-timeout",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:template-matching",
+            "step.error.code:system.internalError",
+        ),
         "template-matching",
     ),
     ("age-check--completed", "pending", "step_completed", ("step_completed",), "age-check"),
-    ("age-check--step-error--no-dob", "fail", "step_completed", ("underage.noDOB",), "age-check"),
-    ("age-check--step-error--underage", "fail", "step_completed", ("underage.error",), "age-check"),
+    (
+        "age-check--step-error--no-dob",
+        "fail",
+        "step_completed",
+        ("step.error.type:StepError", "step.id:age-check", "step.error.code:underage.noDOB"),
+        "age-check",
+    ),
+    (
+        "age-check--step-error--underage",
+        "fail",
+        "step_completed",
+        ("step.error.type:StepError", "step.id:age-check", "step.error.code:underage.error"),
+        "age-check",
+    ),
     (
         "age-check--step-error--input-failed",
         "fail",
         "step_completed",
-        ("input.failed",),
+        ("step.error.type:StepError", "step.id:age-check", "step.error.code:input.failed"),
         "age-check",
     ),
     (
@@ -218,70 +307,110 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "duplicate-user-detection--step-error--not-valid-params-document-number",
         "fail",
         "step_completed",
-        ("duplicateUserDetection.notValidParams",),
+        (
+            "step.error.type:StepError",
+            "step.id:duplicate-user-detection",
+            "step.error.code:duplicateUserDetection.notValidParams",
+        ),
         "duplicate-user-detection",
     ),
     (
         "duplicate-user-detection--step-error--matches-found",
         "fail",
         "step_completed",
-        ("duplicateUserDetection.matchesFound",),
+        (
+            "step.error.type:StepError",
+            "step.id:duplicate-user-detection",
+            "step.error.code:duplicateUserDetection.matchesFound",
+        ),
         "duplicate-user-detection",
     ),
     (
         "duplicate-user-detection--step-error--not-valid-params-birth-date",
         "fail",
         "step_completed",
-        ("duplicateUserDetection.notValidParams",),
+        (
+            "step.error.type:StepError",
+            "step.id:duplicate-user-detection",
+            "step.error.code:duplicateUserDetection.notValidParams",
+        ),
         "duplicate-user-detection",
     ),
     (
         "duplicate-user-detection--step-error--input-failed",
         "fail",
         "step_completed",
-        ("input.failed",),
+        (
+            "step.error.type:StepError",
+            "step.id:duplicate-user-detection",
+            "step.error.code:input.failed",
+        ),
         "duplicate-user-detection",
     ),
     (
         "duplicate-user-detection--step-error--not-valid-params-full-name",
         "fail",
         "step_completed",
-        ("duplicateUserDetection.notValidParams",),
+        (
+            "step.error.type:StepError",
+            "step.id:duplicate-user-detection",
+            "step.error.code:duplicateUserDetection.notValidParams",
+        ),
         "duplicate-user-detection",
     ),
     (
         "duplicate-user-detection--system-error-section--not-valid-params-document-number",
         "fail",
         "step_completed",
-        ("duplicateUserDetection.notValidParams",),
+        (
+            "step.error.type:StepError",
+            "step.id:duplicate-user-detection",
+            "step.error.code:duplicateUserDetection.notValidParams",
+        ),
         "duplicate-user-detection",
     ),
     (
         "duplicate-user-detection--system-error-section--matches-found",
         "fail",
         "step_completed",
-        ("duplicateUserDetection.matchesFound",),
+        (
+            "step.error.type:StepError",
+            "step.id:duplicate-user-detection",
+            "step.error.code:duplicateUserDetection.matchesFound",
+        ),
         "duplicate-user-detection",
     ),
     (
         "duplicate-user-detection--system-error-section--not-valid-params-birth-date",
         "fail",
         "step_completed",
-        ("duplicateUserDetection.notValidParams",),
+        (
+            "step.error.type:StepError",
+            "step.id:duplicate-user-detection",
+            "step.error.code:duplicateUserDetection.notValidParams",
+        ),
         "duplicate-user-detection",
     ),
     (
         "duplicate-user-detection--system-error-section--input-failed",
         "fail",
         "step_completed",
-        ("input.failed",),
+        (
+            "step.error.type:StepError",
+            "step.id:duplicate-user-detection",
+            "step.error.code:input.failed",
+        ),
         "duplicate-user-detection",
     ),
     (
         "duplicate-user-detection--system-error-section--not-valid-params-full-name",
         "fail",
         "step_completed",
-        ("duplicateUserDetection.notValidParams",),
+        (
+            "step.error.type:StepError",
+            "step.id:duplicate-user-detection",
+            "step.error.code:duplicateUserDetection.notValidParams",
+        ),
         "duplicate-user-detection",
     ),
     (
@@ -295,42 +424,68 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "alteration-detection--step-error--negligence-blurred",
         "refer",
         "step_completed",
-        ("alterationDetection.negligence", "blurred"),
+        (
+            "step.error.code:alterationDetection.negligence",
+            "step.error.type:StepError",
+            "step.id:alteration-detection",
+            "step.error.reasonCode:blurred",
+        ),
         "alteration-detection",
     ),
     (
         "alteration-detection--step-error--fraud-attempt-screenshot",
         "fail",
         "step_completed",
-        ("alterationDetection.fraudAttempt", "screenshot"),
+        (
+            "step.error.type:StepError",
+            "step.id:alteration-detection",
+            "step.error.code:alterationDetection.fraudAttempt",
+            "step.error.reasonCode:screenshot",
+        ),
         "alteration-detection",
     ),
     (
         "alteration-detection--step-error--tampered",
         "fail",
         "step_completed",
-        ("alterationDetection.tampered",),
+        (
+            "step.error.type:StepError",
+            "step.id:alteration-detection",
+            "step.error.code:alterationDetection.tampered",
+        ),
         "alteration-detection",
     ),
     (
         "alteration-detection--step-error--input-failed",
         "fail",
         "step_completed",
-        ("input.failed",),
+        (
+            "step.error.type:StepError",
+            "step.id:alteration-detection",
+            "step.error.code:input.failed",
+        ),
         "alteration-detection",
     ),
     (
         "alteration-detection--system-error--internal-error",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:alteration-detection",
+            "step.error.code:system.internalError",
+        ),
         "alteration-detection",
     ),
     (
         "alteration-detection--system-error--step-timeout",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:alteration-detection",
+            "step.error.code:system.internalError",
+        ),
         "alteration-detection",
     ),
     (
@@ -351,42 +506,46 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "facematch--legacy-error--face-did-not-match",
         "fail",
         "step_completed",
-        ("legacy.error",),
+        ("step.error.type:LegacyError", "step.id:facematch", "step.error.code:legacy.error"),
         "facematch",
     ),
     (
         "facematch--legacy-error--selfie-download-error",
         "fail",
         "step_completed",
-        ("legacy.error",),
+        ("step.error.type:LegacyError", "step.id:facematch", "step.error.code:legacy.error"),
         "facematch",
     ),
     (
         "facematch--legacy-error--doc-photo-download-error",
         "fail",
         "step_completed",
-        ("legacy.error",),
+        ("step.error.type:LegacyError", "step.id:facematch", "step.error.code:legacy.error"),
         "facematch",
     ),
     (
         "facematch--legacy-error--owner-not-confirmed",
         "fail",
         "step_completed",
-        ("legacy.error",),
+        ("step.error.type:LegacyError", "step.id:facematch", "step.error.code:legacy.error"),
         "facematch",
     ),
     (
         "facematch--step-error--input-failed",
         "fail",
         "step_completed",
-        ("input.failed",),
+        ("step.error.type:StepError", "step.id:facematch", "step.error.code:input.failed"),
         "facematch",
     ),
     (
         "facematch--system-error--step-timeout",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:facematch",
+            "step.error.code:system.internalError",
+        ),
         "facematch",
     ),
     (
@@ -400,7 +559,7 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "liveness--step-error--unknown-step-id",
         "fail",
         "step_completed",
-        ("liveness.notDetected",),
+        ("step.error.type:StepError", "step.id:liveness", "step.error.code:liveness.notDetected"),
         "liveness",
     ),
     (
@@ -414,14 +573,22 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "phone-ownership-validation--step-error--unknown-step-id",
         "fail",
         "step_completed",
-        ("phoneOwnership.skipped",),
+        (
+            "step.error.type:StepError",
+            "step.id:phone-ownership-validation",
+            "step.error.code:phoneOwnership.skipped",
+        ),
         "phone-ownership-validation",
     ),
     (
         "watchlists--step-error--matches-found",
         "refer",
         "step_completed",
-        ("watchlists.matchesFound",),
+        (
+            "step.id:watchlists",
+            "step.error.type:StepError",
+            "step.error.code:watchlists.matchesFound",
+        ),
         "watchlists",
     ),
     (
@@ -435,7 +602,11 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "watchlists--system-error--internal-error",
         "system_error",
         "step_completed",
-        ("system.internalError",),
+        (
+            "step.error.type:SystemError",
+            "step.id:watchlists",
+            "step.error.code:system.internalError",
+        ),
         "watchlists",
     ),
     (
@@ -449,70 +620,99 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "custom-watchlists-validation--step-error--not-enough-params-could-not-run",
         "refer",
         "step_completed",
-        ("customWatchlists.notEnoughParams",),
+        (
+            "step.id:custom-watchlists-validation",
+            "step.error.type:StepError",
+            "step.error.code:customWatchlists.notEnoughParams",
+        ),
         "custom-watchlists-validation",
     ),
     (
         "custom-watchlists-validation--step-error--node-failed-could-not-run",
         "refer",
         "step_completed",
-        ("node.failed",),
+        (
+            "step.id:custom-watchlists-validation",
+            "step.error.type:StepError",
+            "step.error.code:node.failed",
+        ),
         "custom-watchlists-validation",
     ),
     (
         "premium-aml-watchlists--legacy-error--match",
         "refer",
         "step_completed",
-        ("legacy.error",),
+        (
+            "step.id:premium-aml-watchlists-search-validation",
+            "step.error.type:LegacyError",
+            "step.error.code:legacy.error",
+        ),
         "premium-aml-watchlists-search-validation",
     ),
     (
         "re-facematch--unknown-error-type",
         "refer",
         "step_completed",
-        ("unrecognised_value", "422"),
+        ("unrecognised_value", "step.id:re-facematch", "step.error.code:422"),
         "re-facematch",
     ),
     (
         "re-facematch--error-without-type",
         "refer",
         "step_completed",
-        ("unrecognised_value", "facematch.differentPerson"),
+        ("missing_value", "step.id:re-facematch", "step.error.code:facematch.differentPerson"),
         "re-facematch",
     ),
     (
         "alteration-detection--step-error--other-negligence-code",
         "refer",
         "step_completed",
-        ("documentReading.negligence",),
+        (
+            "step.error.code:documentReading.negligence",
+            "step.error.type:LegacyError",
+            "step.id:alteration-detection",
+        ),
         "alteration-detection",
     ),
     (
         "case--step-completed-mixed-case-fraud-attempt",
         "fail",
         "step_completed",
-        ("alterationDetection.fraudAttempt",),
+        (
+            "step.error.type:StepError",
+            "step.id:alteration-detection",
+            "step.error.code:alterationDetection.fraudAttempt",
+        ),
         "alteration-detection",
     ),
     (
         "case--step-completed-upper-case-system-error",
         "system_error",
         "step_completed",
-        ("system.serviceUnavailable",),
+        (
+            "step.error.type:SystemError",
+            "step.id:template-matching",
+            "step.error.code:system.serviceUnavailable",
+        ),
         "template-matching",
     ),
     (
         "case--request-rejected-lower-case",
         "system_error",
         "step_completed",
-        ("503",),
+        ("step.error.type:REQUEST_REJECTED", "step.id:document-reading", "step.error.code:503"),
         "document-reading",
     ),
     (
         "case--negligence-upper-case",
         "refer",
         "step_completed",
-        ("ALTERATIONDETECTION.NEGLIGENCE", "glare"),
+        (
+            "step.error.code:alterationDetection.negligence",
+            "step.error.type:StepError",
+            "step.id:alteration-detection",
+            "step.error.reasonCode:glare",
+        ),
         "alteration-detection",
     ),
     (
@@ -534,7 +734,11 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "metadata--json-string--step-error",
         "fail",
         "step_completed",
-        ("duplicateUserDetection.matchesFound",),
+        (
+            "step.error.type:StepError",
+            "step.id:duplicate-user-detection",
+            "step.error.code:duplicateUserDetection.matchesFound",
+        ),
         "duplicate-user-detection",
     ),
     ("verification-started", "pending", "verification_started", ("verification_started",), ""),
@@ -542,7 +746,7 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "verification-started--running",
         "pending",
         "verification_started",
-        ("verification_started", "running"),
+        ("verification_started", "identityStatus:running"),
         "",
     ),
     (
@@ -552,18 +756,48 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         ("verification_inputs_completed",),
         "",
     ),
-    ("verification-completed--verified", "pass", "verification_completed", ("verified",), ""),
-    ("verification-completed--rejected", "fail", "verification_completed", ("rejected",), ""),
+    (
+        "verification-completed--verified",
+        "pass",
+        "verification_completed",
+        ("identityStatus:verified",),
+        "",
+    ),
+    (
+        "verification-completed--rejected",
+        "fail",
+        "verification_completed",
+        ("identityStatus:rejected",),
+        "",
+    ),
     (
         "verification-completed--reviewneeded",
         "refer",
         "verification_completed",
-        ("reviewNeeded",),
+        ("identityStatus:reviewNeeded",),
         "",
     ),
-    ("verification-completed--postponed", "pending", "verification_completed", ("postponed",), ""),
-    ("verification-completed--pending", "pending", "verification_completed", ("pending",), ""),
-    ("verification-completed--running", "pending", "verification_completed", ("running",), ""),
+    (
+        "verification-completed--postponed",
+        "pending",
+        "verification_completed",
+        ("identityStatus:postponed",),
+        "",
+    ),
+    (
+        "verification-completed--pending",
+        "pending",
+        "verification_completed",
+        ("identityStatus:pending",),
+        "",
+    ),
+    (
+        "verification-completed--running",
+        "pending",
+        "verification_completed",
+        ("identityStatus:running",),
+        "",
+    ),
     (
         "verification-completed--deleted-not-in-policy",
         "refer",
@@ -604,35 +838,59 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "verification-completed--verified-lagging-status",
         "pass",
         "verification_completed",
-        ("verified",),
+        ("identityStatus:verified",),
         "",
     ),
     (
         "verification-completed--metadata-object",
         "pass",
         "verification_completed",
-        ("verified",),
+        ("identityStatus:verified",),
         "",
     ),
     (
         "verification-completed--metadata-json-string",
         "fail",
         "verification_completed",
-        ("rejected",),
+        ("identityStatus:rejected",),
         "",
     ),
     (
         "case--verification-completed-upper-case",
         "pass",
         "verification_completed",
-        ("verified",),
+        ("identityStatus:verified",),
         "",
     ),
-    ("case--review-needed-snake-case", "refer", "verification_completed", ("reviewNeeded",), ""),
-    ("case--rejected-title-case", "fail", "verification_updated", ("rejected",), ""),
-    ("verification-updated--verified", "pass", "verification_updated", ("verified",), ""),
-    ("verification-updated--rejected", "fail", "verification_updated", ("rejected",), ""),
-    ("verification-updated--reviewneeded", "refer", "verification_updated", ("reviewNeeded",), ""),
+    (
+        "case--review-needed-snake-case",
+        "refer",
+        "verification_completed",
+        ("identityStatus:reviewNeeded",),
+        "",
+    ),
+    ("case--rejected-title-case", "fail", "verification_updated", ("identityStatus:rejected",), ""),
+    (
+        "verification-updated--verified",
+        "pass",
+        "verification_updated",
+        ("identityStatus:verified",),
+        "",
+    ),
+    (
+        "verification-updated--rejected",
+        "fail",
+        "verification_updated",
+        ("identityStatus:rejected",),
+        "",
+    ),
+    (
+        "verification-updated--reviewneeded",
+        "refer",
+        "verification_updated",
+        ("identityStatus:reviewNeeded",),
+        "",
+    ),
     (
         "verification-updated--deleted-not-in-policy",
         "refer",
@@ -651,7 +909,7 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "verification-postponed",
         "pending",
         "verification_postponed",
-        ("verification_postponed", "postponed"),
+        ("verification_postponed", "identityStatus:postponed"),
         "",
     ),
     ("verification-expired", "fail", "verification_expired", ("verification_expired",), ""),
@@ -659,14 +917,14 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "verification-expired--pending",
         "fail",
         "verification_expired",
-        ("verification_expired", "pending"),
+        ("verification_expired", "identityStatus:pending"),
         "",
     ),
     (
         "verification-expired--contradicting-verified",
         "refer",
         "verification_expired",
-        ("contradiction", "verified"),
+        ("contradiction", "identityStatus:verified"),
         "",
     ),
     ("verification-signed", "pending", "verification_signed", ("verification_signed",), ""),
@@ -689,10 +947,16 @@ TABLE: list[tuple[str, str, str, tuple[str, ...], str]] = [
         "sloppy--resource-trailing-slash-other-host",
         "pass",
         "verification_completed",
-        ("verified",),
+        ("identityStatus:verified",),
         "",
     ),
-    ("sloppy--no-resource-no-flow", "fail", "verification_completed", ("rejected",), ""),
+    (
+        "sloppy--no-resource-no-flow",
+        "fail",
+        "verification_completed",
+        ("identityStatus:rejected",),
+        "",
+    ),
 ]
 
 # Fixtures that come from the examples in metamap-document-verification-webhooks.txt.
@@ -770,11 +1034,12 @@ def test_every_document_example_has_a_fixture() -> None:
 
 def test_step_error_reason_carries_vendor_code_and_message() -> None:
     result = classify(load("alteration-detection--step-error--fraud-attempt-screenshot"), {})
-    first, second = result.reasons
-    assert first.code == "alterationDetection.fraudAttempt"
-    assert first.message == "Document is considered as fraud attempt"
-    assert second.code == "screenshot"
-    assert second.field == "step.error.reasonCode"
+    by_field = {reason.field: reason for reason in result.reasons}
+    assert by_field["step.error.type"].code == "step.error.type:StepError"
+    code = by_field["step.error.code"]
+    assert code.code == "step.error.code:alterationDetection.fraudAttempt"
+    assert code.message == "Document is considered as fraud attempt"
+    assert by_field["step.error.reasonCode"].code == "step.error.reasonCode:screenshot"
 
 
 def test_unrecognised_values_name_field_and_value() -> None:
@@ -827,7 +1092,10 @@ def test_blank_error_codes_are_not_reasons() -> None:
     body = body_of("alteration-detection--step-error--negligence-blurred")
     body["step"]["error"].update(code=" ", reasonCode="  ")
     result = classify(json.dumps(body).encode(), {})
-    assert [reason.code for reason in result.reasons] == ["step_error"]
+    assert [reason.code for reason in result.reasons] == [
+        "step.error.type:StepError",
+        "step.id:alteration-detection",
+    ]
     assert result.outcome is Outcome.FAIL
 
 

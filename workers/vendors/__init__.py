@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workers.vendors import idwise, incode, metamap, w2
+from workers.vendors import idwise, incode, metamap, policy, w2
 from workers.vendors.base import Classifier
 
 CLASSIFIERS: Mapping[str, Classifier] = {
     "incode": incode.classify,
     "w2": w2.classify,
     "idwise": idwise.classify,
-    "metamap": metamap.classify,
+    "metamap": policy.classifier(metamap.extract, policy.Table(policy.load("metamap"))),
 }

@@ -134,11 +134,21 @@ class EnumTable(Generic[T]):
         return isinstance(value, str) and self.find(value) is not None
 
 
+_CODE = re.compile(r"[A-Za-z0-9][!-~]*", re.ASCII)
+
+
 @functools.lru_cache(maxsize=4096)
 def _enum_key(value: str | None) -> str | None:
+    """Words as :func:`words` reads them; else a code with punctuation
+    (``documentReading.negligence``), matched whatever its case and only as itself (``PASS!`` is
+    not ``PASS``)."""
     # Cached: vendors send the same few status words over and over.
     found = words(value)
-    return None if found is None else "".join(found)
+    if found is not None:
+        return "".join(found)
+    if value is None or not _CODE.fullmatch(value.strip()):
+        return None
+    return value.strip().upper()
 
 
 def key(value: str | None) -> str | None:
