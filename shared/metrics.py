@@ -107,6 +107,13 @@ REQUEUES = Counter(
     ["vendor"],
     registry=REGISTRY,
 )
+POLICY = Gauge(
+    "verdict_policy_info",
+    "1 for the digest of the outcome policy this worker decides by (shipped tables with the "
+    "deployment's [[policy]] changes; every outcome event carries it as policy_digest).",
+    ["digest", "changes"],
+    registry=REGISTRY,
+)
 IN_FLIGHT = Gauge(
     "verdict_worker_messages_in_flight",
     "Messages a worker has received and not yet settled.",

@@ -13,7 +13,8 @@ from datetime import datetime
 
 import msgspec
 
-SCHEMA_VERSION = 1
+# 2: reasons read `field:value` in the vendor's own field names; `policy_digest` added.
+SCHEMA_VERSION = 2
 
 # Fixed namespace for the deterministic event ids: the same vendor event always maps to the
 # same UUID, on every worker and across releases.
@@ -50,6 +51,9 @@ class OutcomeEvent(msgspec.Struct, frozen=True, kw_only=True):
     occurred_at: datetime | None = None
     received_at: datetime
     ingress_message_id: str
+    # The effective outcome policy the event was decided under (``verdict policy show`` prints
+    # it; docs/policy.md). None only in events of schema_version 1.
+    policy_digest: str | None = None
 
     @property
     def routing_key(self) -> str:

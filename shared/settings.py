@@ -15,12 +15,13 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from shared import environment_names, vendor_settings
+from shared import environment_names, policy_settings, vendor_settings
 from shared.addresses import address_problems
 
 # One error for all settings (shared/config_errors.py); re-exported from here.
 from shared.config_errors import ConfigError as ConfigError  # noqa: PLC0414
 from shared.config_errors import Given, check_each, unique
+from shared.policy_settings import PolicyOverride
 from shared.vendor_settings import Vendor
 
 ENV_PREFIX = "VERDICT_"
@@ -79,6 +80,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Per vendor: authentication, allowed addresses, body limit (shared/vendor_settings.py).
     # ``load`` fills in every vendor; one missing here is treated as not configured.
     vendor: dict[str, Vendor] = msgspec.field(default_factory=dict)
+    # Changes to the shipped outcome policy, in the file only (docs/policy.md).
+    policy: tuple[PolicyOverride, ...] = ()
 
     def for_vendor(self, vendor: str) -> Vendor:
         return self.vendor.get(vendor) or vendor_settings.defaults(vendor)
@@ -107,10 +110,11 @@ def load(
     config_file = config_file or environ.get(ENV_PREFIX + "CONFIG") or None
     file_values = _read_toml(Path(config_file)) if config_file is not None else {}
     vendor_table = file_values.pop("vendor", None)
+    overrides, problems = policy_settings.load(file_values.pop("policy", []), str(config_file))
     given = {name: Given((name,), value, repr(value)) for name, value in file_values.items()}
     from_environment = {}
     for name in Settings.__struct_fields__:
-        if name == "vendor":  # VERDICT_<VENDOR>_... variables, read by vendor_settings.load
+        if name in _FILE_ONLY:
             continue
         variable = ENV_PREFIX + name.upper()
         if variable in environ:
@@ -122,7 +126,7 @@ def load(
         return from_environment.get(path[0]) or f"{path[0]!r} in {config_file}"
 
     bad = check_each(Settings, given.values(), locate)
-    problems = unique(bad.values())
+    problems += unique(bad.values())
     # The values that are good make the settings the rest is checked against: one bad value
     # hides no other problem.
     settings = msgspec.convert(
@@ -145,11 +149,18 @@ def load(
             problems += exc.problems
     if problems:
         raise ConfigError(problems)
-    return msgspec.structs.replace(settings, vendor=vendors)
+    return msgspec.structs.replace(settings, vendor=vendors, policy=overrides)
+
+
+# Settings no single variable sets: vendor tables come from VERDICT_<VENDOR>_... variables
+# (vendor_settings.load), policy changes only from the file.
+_FILE_ONLY = ("vendor", "policy")
 
 
 def _known_variables(vendors: tuple[str, ...]) -> set[str]:
-    names = {ENV_PREFIX + name.upper() for name in Settings.__struct_fields__ if name != "vendor"}
+    names = {
+        ENV_PREFIX + name.upper() for name in Settings.__struct_fields__ if name not in _FILE_ONLY
+    }
     names.add(ENV_PREFIX + "CONFIG")
     for vendor in vendors:
         names |= vendor_settings.env_names(vendor)

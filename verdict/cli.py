@@ -15,7 +15,15 @@ from collections.abc import Sequence
 
 from ingress.endpoint import endpoints
 from shared import logging, settings
-from verdict import dlq_commands, outcomes_commands, service_help, services, topology_commands
+from verdict import (
+    dlq_commands,
+    outcomes_commands,
+    policy_commands,
+    service_help,
+    services,
+    topology_commands,
+)
+from workers import policies
 
 _DESCRIPTION = """\
 Verdict: identity-verification vendors' webhooks in, one normalised outcome event out, on
@@ -52,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     service_help.add_parsers(commands)
     dlq_commands.add_parser(commands)
     outcomes_commands.add_parser(commands)
+    policy_commands.add_parser(commands)
     topology_commands.add_parser(commands)
     _accept_config_after_commands(parser)
     return parser
@@ -84,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = settings.load(args.config)
         if args.command in ("run", "ingress"):
             endpoints(config)  # a vendor whose authentication is not configured stops start-up
+        if args.command in ("run", "worker"):
+            policies.effective(config.policy)  # a [[policy]] entry naming nothing stops it too
     except settings.ConfigError as exc:
         print(f"verdict: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -92,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(dlq_commands.run(args, config))
     if args.command == "outcomes":
         return asyncio.run(outcomes_commands.run(args, config))
+    if args.command == "policy":
+        return asyncio.run(policy_commands.run(args, config))
     if args.command == "topology":
         return asyncio.run(topology_commands.run(args, config))
     return services.run(args.command, config)

@@ -12,7 +12,7 @@ import msgspec
 
 from shared.messages import Inbound
 from shared.outcome import OutcomeEvent, event_id
-from workers.vendors import CLASSIFIERS
+from workers.vendors import CLASSIFIERS, SHIPPED_DIGEST
 from workers.vendors.base import Classifier, Undecodable, slug
 
 NO_ADAPTER = "no_adapter"
@@ -27,7 +27,9 @@ class Rejection(msgspec.Struct, frozen=True):
 
 
 def classify(
-    inbound: Inbound, classifiers: Mapping[str, Classifier] = CLASSIFIERS
+    inbound: Inbound,
+    classifiers: Mapping[str, Classifier] = CLASSIFIERS,
+    policy_digest: str = SHIPPED_DIGEST,
 ) -> OutcomeEvent | Rejection:
     classifier = classifiers.get(inbound.vendor)
     if classifier is None:
@@ -46,4 +48,5 @@ def classify(
         occurred_at=verdict.occurred_at,
         received_at=inbound.received_at,
         ingress_message_id=inbound.message_id,
+        policy_digest=policy_digest,
     )

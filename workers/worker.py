@@ -26,9 +26,8 @@ from shared import logging, messages, metrics, outcome
 from shared.broker import Broker
 from shared.publisher import Publisher
 from shared.settings import Settings
-from workers import observe, pipeline
+from workers import observe, pipeline, policies
 from workers.settle import Permanent, Settled, Settler
-from workers.vendors import CLASSIFIERS
 from workers.vendors.base import Classifier
 
 log = logging.get("verdict.worker")
@@ -45,11 +44,13 @@ class Worker:
         self,
         settings: Settings,
         broker: Broker,
-        classifiers: Mapping[str, Classifier] = CLASSIFIERS,
+        classifiers: Mapping[str, Classifier] | None = None,
     ) -> None:
         self.settings = settings
         self.broker = broker
-        self.classifiers = classifiers
+        # The shipped tables with the deployment's [[policy]] changes (checked at start-up).
+        self.policy = policies.effective(settings.policy)
+        self.classifiers = self.policy.classifiers() if classifiers is None else classifiers
         # Outcome events, retries, dead letters and acks go through the batching publisher
         # (docs/performance.md). During a resource alarm it holds them rather than fail them:
         # the prefetch window bounds what the worker holds meanwhile.
@@ -106,7 +107,14 @@ class Worker:
                 consumers.append((queue, await queue.consume(self._on_message)))
             self._channel, self._consumers, self._consuming_on = channel, consumers, connection
             self._subscribed.set()
-        log.info("worker_started", vendors=list(self.broker.topology.vendors))
+        log.info(
+            "worker_started",
+            vendors=list(self.broker.topology.vendors),
+            policy_digest=self.policy.digest,
+            policy_changes=len(self.policy.changed),
+        )
+        metrics.POLICY.clear()
+        metrics.POLICY.labels(self.policy.digest, str(len(self.policy.changed))).set(1)
 
     async def stop(self, drain_timeout: float | None = None) -> None:
         """Stop taking messages, finish those in flight, leave the rest unacked to the broker."""
@@ -175,7 +183,7 @@ class Worker:
         except messages.MalformedEnvelope as exc:
             raise Permanent(MALFORMED_ENVELOPE, str(exc)) from None
         result["vendor"] = inbound.vendor
-        classified = pipeline.classify(inbound, self.classifiers)
+        classified = pipeline.classify(inbound, self.classifiers, self.policy.digest)
         if isinstance(classified, pipeline.Rejection):
             result["reason"] = classified.reason
             raise Permanent(classified.reason, classified.error)

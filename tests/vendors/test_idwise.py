@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from shared.outcome import Outcome
 from tests.vendors import mutations
 from tests.vendors.mutations import PROPERTY
+from workers.vendors import CLASSIFIERS, policy
 from workers.vendors.base import Classification, Undecodable
-from workers.vendors.idwise import classify
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "idwise"
+classify = CLASSIFIERS["idwise"]
 
 FJ = "finished_journey"
 MR = "manually_reviewed"
@@ -51,82 +52,112 @@ TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
         "doc--placeholder-example",
         "pending",
         "event_name",
-        (
-            "unrecognised_event",
-            "systemDecision:**SYSTEM_DECISION**",
-            "manualDecision:**MANUAL_DECISION**",
-            "finalDecision:**FINAL_DECISION**",
-        ),
+        ("unrecognised_event",),
     ),
-    ("finished-journey--complete", "pass", FJ, (S_COMPLETE, F_COMPLETE)),
-    ("finished-journey--incomplete", "pending", FJ, (S_INCOMPLETE, F_INCOMPLETE)),
-    ("finished-journey--refer", "refer", FJ, (S_REFER, F_REFER)),
-    ("finished-journey--system-decision-only", "pass", FJ, (S_COMPLETE,)),
-    ("finished-journey--final-null-falls-back-to-system", "refer", FJ, (S_REFER,)),
+    (
+        "finished-journey--complete",
+        "pass",
+        FJ,
+        ("finalDecision:Complete", "systemDecision:Complete"),
+    ),
+    (
+        "finished-journey--incomplete",
+        "pending",
+        FJ,
+        ("finalDecision:Incomplete", "systemDecision:Incomplete"),
+    ),
+    ("finished-journey--refer", "refer", FJ, ("finalDecision:Refer", "systemDecision:Refer")),
+    ("finished-journey--system-decision-only", "pass", FJ, ("systemDecision:Complete",)),
+    ("finished-journey--final-null-falls-back-to-system", "refer", FJ, ("systemDecision:Refer",)),
     ("finished-journey--no-decision", "pending", FJ, ("missing_value",)),
     (
         "finished-journey--unknown-final-decision",
         "refer",
         FJ,
-        ("unrecognised_value", S_COMPLETE, "finalDecision:Passed"),
+        ("unrecognised_value", "systemDecision:Complete"),
     ),
     (
         "finished-journey--unknown-system-decision",
         "refer",
         FJ,
-        ("unrecognised_value", "systemDecision:Pending Review"),
+        ("unrecognised_value",),
     ),
     (
         "finished-journey--final-contradicts-system",
         "refer",
         FJ,
-        ("contradiction", S_COMPLETE, F_REJECTED),
+        ("contradiction", "finalDecision:Rejected", "systemDecision:Complete"),
     ),
-    ("legacy--finished-journey--no-event-id", "pass", FJ, (S_COMPLETE, F_COMPLETE)),
-    ("manually-reviewed--approved", "pass", MR, (S_REFER, M_APPROVED, F_APPROVED)),
-    ("manually-reviewed--rejected", "fail", MR, (S_COMPLETE, M_REJECTED, F_REJECTED)),
-    ("manually-reviewed--manual-null", "refer", MR, (S_REFER, F_REFER)),
+    (
+        "legacy--finished-journey--no-event-id",
+        "pass",
+        FJ,
+        ("finalDecision:Complete", "systemDecision:Complete"),
+    ),
+    (
+        "manually-reviewed--approved",
+        "pass",
+        MR,
+        ("manualDecision:Approved", "finalDecision:Approved", "systemDecision:Refer"),
+    ),
+    (
+        "manually-reviewed--rejected",
+        "fail",
+        MR,
+        ("manualDecision:Rejected", "finalDecision:Rejected", "systemDecision:Complete"),
+    ),
+    (
+        "manually-reviewed--manual-null",
+        "refer",
+        MR,
+        ("finalDecision:Refer", "systemDecision:Refer"),
+    ),
     (
         "manually-reviewed--contradiction-approved-final-rejected",
         "refer",
         MR,
-        ("contradiction", S_REFER, M_APPROVED, F_REJECTED),
+        (
+            "contradiction",
+            "manualDecision:Approved",
+            "finalDecision:Rejected",
+            "systemDecision:Refer",
+        ),
     ),
     (
         "manually-reviewed--final-null-manual-rejected",
         "refer",
         MR,
-        ("contradiction", S_REFER, M_REJECTED),
+        ("contradiction", "manualDecision:Rejected", "systemDecision:Refer"),
     ),
     (
         "manually-reviewed--unknown-manual-decision",
         "refer",
         MR,
-        ("unrecognised_value", S_REFER, "manualDecision:Escalated", F_REFER),
+        ("unrecognised_value", "finalDecision:Refer", "systemDecision:Refer"),
     ),
     (
         "manually-reviewed--resubmission-requested",
         "pending",
         MR,
-        ("resubmission_requested", S_REFER, M_RESUBMIT, F_REFER),
+        ("manualDecision:Resubmission Requested", "finalDecision:Refer", "systemDecision:Refer"),
     ),
     (
         "finished-user-steps--refer",
         "pending",
         "finished_user_steps",
-        ("provisional", S_REFER, F_REFER),
+        ("provisional", "systemDecision:Refer", "finalDecision:Refer"),
     ),
     (
         "finished-user-steps--complete",
         "pending",
         "finished_user_steps",
-        ("provisional", S_COMPLETE, F_COMPLETE),
+        ("provisional", "systemDecision:Complete", "finalDecision:Complete"),
     ),
     (
         "finished-step--incomplete",
         "pending",
         "finished_step",
-        ("provisional", S_INCOMPLETE, F_INCOMPLETE),
+        ("provisional", "systemDecision:Incomplete", "finalDecision:Incomplete"),
     ),
     (
         "finished-step--unknown-decision",
@@ -136,38 +167,73 @@ TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
     ),
     ("legacy--step-submitted", "pending", "step_submitted", ("provisional",)),
     ("legacy--step-submitted--selfie-numeric-step", "pending", "step_submitted", ("provisional",)),
-    ("aml-monitor-update--refer", "refer", AML, (S_REFER, "previousSystemDecision:Complete")),
-    ("aml-monitor-update--complete", "pass", AML, (S_COMPLETE, "previousSystemDecision:Refer")),
+    (
+        "aml-monitor-update--refer",
+        "refer",
+        AML,
+        ("systemDecision:Refer", "previousSystemDecision:Complete"),
+    ),
+    (
+        "aml-monitor-update--complete",
+        "pass",
+        AML,
+        ("systemDecision:Complete", "previousSystemDecision:Refer"),
+    ),
     (
         "aml-monitor-update--doc-spelling-monior",
         "refer",
         AML,
-        (S_REFER, "previousSystemDecision:Complete"),
+        ("systemDecision:Refer", "previousSystemDecision:Complete"),
     ),
     (
         "aml-monitor-update--with-final-decision",
         "pass",
         AML,
-        (S_REFER, M_APPROVED, F_APPROVED, "previousSystemDecision:Complete"),
+        (
+            "manualDecision:Approved",
+            "finalDecision:Approved",
+            "systemDecision:Refer",
+            "previousSystemDecision:Complete",
+        ),
     ),
-    ("finished-spot-check--complete", "pass", "finished_spot_check", (S_COMPLETE,)),
-    ("finished-spot-check--refer", "refer", "finished_spot_check", (S_REFER,)),
-    ("finished-ongoing-check--complete", "pass", "finished_ongoing_check", (S_COMPLETE,)),
-    ("finished-ongoing-check--refer", "refer", "finished_ongoing_check", (S_REFER,)),
-    ("updated-journey--step-update", "pass", UJ, (S_COMPLETE, F_COMPLETE, "action:Step Update")),
-    ("updated-journey--aml-amend", "refer", UJ, (S_REFER, F_REFER, "action:AML Amend")),
-    ("updated-journey--aml-ogm-update", "refer", UJ, (S_REFER, F_REFER, "action:AML OGM Update")),
+    ("finished-spot-check--complete", "pass", "finished_spot_check", ("systemDecision:Complete",)),
+    ("finished-spot-check--refer", "refer", "finished_spot_check", ("systemDecision:Refer",)),
+    (
+        "finished-ongoing-check--complete",
+        "pass",
+        "finished_ongoing_check",
+        ("systemDecision:Complete",),
+    ),
+    ("finished-ongoing-check--refer", "refer", "finished_ongoing_check", ("systemDecision:Refer",)),
+    (
+        "updated-journey--step-update",
+        "pass",
+        UJ,
+        ("finalDecision:Complete", "systemDecision:Complete", "action:Step Update"),
+    ),
+    (
+        "updated-journey--aml-amend",
+        "refer",
+        UJ,
+        ("finalDecision:Refer", "systemDecision:Refer", "action:AML Amend"),
+    ),
+    (
+        "updated-journey--aml-ogm-update",
+        "refer",
+        UJ,
+        ("finalDecision:Refer", "systemDecision:Refer", "action:AML OGM Update"),
+    ),
     (
         "updated-journey--manual-review-approved",
         "pass",
         UJ,
         (
-            S_REFER,
-            M_APPROVED,
-            F_APPROVED,
-            f"{REVIEW}:Approved",
+            "manualDecision:Approved",
+            "manualReviewDetails.journeyReviewDecision:Approved",
+            "finalDecision:Approved",
+            "systemDecision:Refer",
             "action:Manual Review",
-            "APPROVE_MINOR_ISSUE",
+            "manualReviewDetails.reasonCode:APPROVE_MINOR_ISSUE",
         ),
     ),
     (
@@ -175,12 +241,12 @@ TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
         "fail",
         UJ,
         (
-            S_REFER,
-            M_REJECTED,
-            F_REJECTED,
-            f"{REVIEW}:Rejected",
+            "manualDecision:Rejected",
+            "manualReviewDetails.journeyReviewDecision:Rejected",
+            "finalDecision:Rejected",
+            "systemDecision:Refer",
             "action:Manual Review",
-            "REJECT_NOT_ELIGIBLE",
+            "manualReviewDetails.reasonCode:REJECT_NOT_ELIGIBLE",
         ),
     ),
     (
@@ -188,12 +254,11 @@ TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
         "pending",
         UJ,
         (
-            "resubmission_requested",
-            S_REFER,
-            F_REFER,
-            f"{REVIEW}:Resubmission Requested",
+            "manualReviewDetails.journeyReviewDecision:Resubmission Requested",
+            "finalDecision:Refer",
+            "systemDecision:Refer",
             "action:Manual Review",
-            "RESUBMIT_BAD_QUALITY",
+            "manualReviewDetails.reasonCode:RESUBMIT_BAD_QUALITY",
         ),
     ),
     (
@@ -202,10 +267,10 @@ TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
         UJ,
         (
             "contradiction",
-            S_REFER,
-            M_APPROVED,
-            F_APPROVED,
-            f"{REVIEW}:Rejected",
+            "manualDecision:Approved",
+            "manualReviewDetails.journeyReviewDecision:Rejected",
+            "finalDecision:Approved",
+            "systemDecision:Refer",
             "action:Manual Review",
         ),
     ),
@@ -213,7 +278,7 @@ TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
         "updated-journey--unknown-action",
         "pass",
         UJ,
-        (S_COMPLETE, F_COMPLETE, "action:Document Expiry Update"),
+        ("finalDecision:Complete", "systemDecision:Complete", "action:Document Expiry Update"),
     ),
     (
         "verification-update-required--manual-review",
@@ -221,11 +286,13 @@ TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
         VUR,
         (
             "verification_update_required",
-            S_REFER,
-            F_REFER,
+            "systemDecision:Refer",
+            "finalDecision:Refer",
             "trigger:Manual Review",
-            "RESUBMIT_BAD_QUALITY",
-            "RESUBMIT_SELFIE_MISMATCH",
+            "requiredSteps.stepId:0",
+            "requiredSteps.stepId:2",
+            "requiredSteps.reasonCode:RESUBMIT_BAD_QUALITY",
+            "requiredSteps.reasonCode:RESUBMIT_SELFIE_MISMATCH",
         ),
     ),
     (
@@ -234,52 +301,63 @@ TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
         VUR,
         (
             "verification_update_required",
-            S_COMPLETE,
-            F_COMPLETE,
+            "systemDecision:Complete",
+            "finalDecision:Complete",
             "trigger:KYC Renewal",
-            "DOCUMENT_EXPIRING",
+            "requiredSteps.stepId:0",
+            "requiredSteps.reasonCode:DOCUMENT_EXPIRING",
         ),
     ),
     (
         "kyc-renewal-deadline-exceeded",
         "fail",
         "kyc_renewal_deadline_exceeded",
-        ("kyc_renewal_deadline_exceeded", "required_step"),
+        ("kyc_renewal_deadline_exceeded", "requiredSteps.stepId:0"),
     ),
     (
         "unknown-event--journey-started",
         "pending",
         "journey_started",
-        ("unrecognised_event", S_INCOMPLETE),
+        ("unrecognised_event",),
     ),
     (
         "unknown-event--missing-event-name",
         "pending",
         "unknown",
-        ("unrecognised_event", S_COMPLETE, F_COMPLETE),
+        ("unrecognised_event",),
     ),
-    ("case--finished-journey--upper-case", "pass", FJ, (S_COMPLETE, F_COMPLETE)),
+    (
+        "case--finished-journey--upper-case",
+        "pass",
+        FJ,
+        ("finalDecision:Complete", "systemDecision:Complete"),
+    ),
     (
         "case--manually-reviewed--snake-case-event-lower-decisions",
         "fail",
         MR,
-        (S_REFER, M_REJECTED, F_REJECTED),
+        ("manualDecision:Rejected", "finalDecision:Rejected", "systemDecision:Refer"),
     ),
     (
         "case--updated-journey--resubmission-snake-case",
         "pending",
         UJ,
-        ("resubmission_requested", S_REFER, M_RESUBMIT, F_REFER, "action:Manual Review"),
+        (
+            "manualDecision:Resubmission Requested",
+            "finalDecision:Refer",
+            "systemDecision:Refer",
+            "action:Manual Review",
+        ),
     ),
     (
         "sloppy--numbers-as-strings-and-numeric-reference",
         "refer",
         AML,
-        (S_REFER, "previousSystemDecision:Complete"),
+        ("systemDecision:Refer", "previousSystemDecision:Complete"),
     ),
-    ("sloppy--nulls-everywhere-but-system", "pass", FJ, (S_COMPLETE,)),
-    ("sloppy--empty-string-decisions", "refer", FJ, (S_REFER,)),
-    ("sloppy--extra-fields", "pass", FJ, (S_COMPLETE, F_COMPLETE)),
+    ("sloppy--nulls-everywhere-but-system", "pass", FJ, ("systemDecision:Complete",)),
+    ("sloppy--empty-string-decisions", "refer", FJ, ("systemDecision:Refer",)),
+    ("sloppy--extra-fields", "pass", FJ, ("finalDecision:Complete", "systemDecision:Complete")),
 ]
 
 SUBJECT_KEYS = {
@@ -388,14 +466,84 @@ def test_a_decision_outside_its_fields_documented_values_is_referred(
 ) -> None:
     result = classify(_with("finished-journey--no-decision", **{field: value}), {})
     assert result.outcome is Outcome.REFER
-    assert (result.reasons[0].code, result.reasons[0].field) == ("unrecognised_value", field)
-    assert f"{field}:{value}" in {reason.code for reason in result.reasons}
+    reason = result.reasons[0]
+    assert (reason.code, reason.field) == ("unrecognised_value", field)
+    assert reason.message is not None
+    assert repr(value) in reason.message
 
 
 def test_aml_monitor_update_maps_only_system_decisions() -> None:
     result = classify(_with("aml-monitor-update--complete", systemDecision="Rejected"), {})
     assert result.outcome is Outcome.REFER
     assert result.reasons[0].field == "systemDecision"
+
+
+@pytest.mark.parametrize(
+    ("system", "manual", "review", "final", "outcome", "first"),
+    [
+        # No review: the final decision, agreeing with the system's (an Incomplete final beside a
+        # Complete system is no pass).
+        ("Complete", None, None, "Incomplete", "refer", "contradiction"),
+        ("Incomplete", None, None, "Complete", "refer", "contradiction"),
+        ("Complete", None, None, "Refer", "refer", "contradiction"),
+        ("Incomplete", None, None, "Incomplete", "pending", "finalDecision:Incomplete"),
+        # A reviewer decided: the final decision mirrors them, the system's is history.
+        ("Refer", "Approved", "Approved", "Approved", "pass", "manualDecision:Approved"),
+        ("Refer", "Approved", None, "Refer", "refer", "contradiction"),
+        ("Refer", "Approved", None, "Incomplete", "refer", "contradiction"),
+        ("Refer", "Approved", "Resubmit", "Approved", "refer", "contradiction"),
+        ("Approved", "Approved", None, "Approved", "refer", "unrecognised_value"),
+        # A resubmission request: pending beside a final Refer (the journey held in review), a
+        # contradiction beside an approval or a rejection.
+        ("Refer", "Resubmit", None, "Refer", "pending", "manualDecision:Resubmit"),
+        ("Refer", None, "Resubmit", "Incomplete", "pending", f"{REVIEW}:Resubmit"),
+        ("Refer", "Resubmit", None, "Approved", "refer", "contradiction"),
+        ("Refer", "Resubmit", None, "Rejected", "refer", "contradiction"),
+        ("Refer", "Resubmit", None, "Complete", "refer", "contradiction"),
+        # A reviewer decided and the final decision is null: the system's stands in for it.
+        ("Complete", "Approved", None, None, "pass", "manualDecision:Approved"),
+        ("Refer", "Approved", None, None, "refer", "contradiction"),
+        ("Refer", "Resubmit", None, None, "pending", "manualDecision:Resubmit"),
+        (None, "Rejected", None, None, "fail", "manualDecision:Rejected"),
+    ],
+)
+def test_decisions_must_agree(
+    system: str | None,
+    manual: str | None,
+    review: str | None,
+    final: str | None,
+    outcome: str,
+    first: str,
+) -> None:
+    hook = hook_of("updated-journey--manual-review-approved")
+    hook["body"].update(systemDecision=system, manualDecision=manual, finalDecision=final)
+    hook["body"]["manualReviewDetails"]["journeyReviewDecision"] = review
+    result = classify(encode(hook), {})
+    assert (result.outcome, result.reasons[0].code) == (Outcome(outcome), first)
+
+
+@pytest.mark.parametrize(
+    "name", ["Finished Journey!", "Finished Journey\u00e9", "FINISHED.JOURNEY"]
+)
+def test_a_lookalike_of_a_known_event_is_not_that_event(name: str) -> None:
+    # Its word would be finished_journey, which the table would decide by its decisions.
+    hook = hook_of("finished-journey--complete")
+    hook["event"] = name
+    result = classify(encode(hook), {})
+    assert (result.outcome, result.event) == (Outcome.PENDING, "unknown")
+    assert result.reasons[0].code == "unrecognised_event"
+    assert result.reasons[0].message is not None
+    assert repr(name) in result.reasons[0].message
+
+
+def test_the_table_reads_only_fields_it_defines() -> None:
+    table = policy.load("idwise")
+    names = {field.name or key for key, field in table.fields.items()}
+    for event in table.events.values():
+        assert set(event.fields) <= set(table.fields)
+        assert set(event.required) <= set(event.fields)
+        for group in event.agree:
+            assert set(group) <= set(event.fields) | names
 
 
 @pytest.mark.parametrize(
@@ -424,28 +572,36 @@ def test_blank_vendor_reason_codes_are_not_reasons() -> None:
     hook = hook_of("updated-journey--manual-review-approved")
     hook["body"]["manualReviewDetails"]["reasonCode"] = "  "
     hook["body"]["requiredSteps"] = [{"stepId": 0, "reasonCode": " "}]
-    codes = [reason.code for reason in classify(encode(hook), {}).reasons]
+    reasons = classify(encode(hook), {}).reasons
+    codes = [reason.code for reason in reasons]
     assert "  " not in codes
     assert " " not in codes
-    assert "required_step" in codes
+    # A blank reason code is no value: the step is still said, by its id.
+    fields = {reason.field for reason in reasons}
+    assert not fields & {"manualReviewDetails.reasonCode", "requiredSteps.reasonCode"}
+    assert "requiredSteps.stepId:0" in codes
 
 
 def test_contradiction_names_both_decisions() -> None:
     reason = classify(load("manually-reviewed--contradiction-approved-final-rejected"), {}).reasons[
         0
     ]
-    assert reason.field == "finalDecision"
+    assert reason.code == "contradiction"
+    assert reason.field == "manualDecision"
     assert reason.message is not None
-    assert "Rejected" in reason.message
-    assert "Approved" in reason.message
+    assert "finalDecision:Rejected" in reason.message
+    assert "manualDecision:Approved" in reason.message
 
 
 def test_required_steps_carry_the_vendor_reason_code() -> None:
     result = classify(load("verification-update-required--manual-review"), {})
-    steps = [reason for reason in result.reasons if reason.field == "requiredSteps"]
-    assert [(r.code, r.message) for r in steps] == [
-        ("RESUBMIT_BAD_QUALITY", "step 0 must be resubmitted"),
-        ("RESUBMIT_SELFIE_MISMATCH", "step 2 must be resubmitted"),
+    steps = [r for r in result.reasons if (r.field or "").startswith("requiredSteps.")]
+    # Each step's id and IDWise's reason for it, in the order of the steps.
+    assert [(r.code, r.field) for r in steps] == [
+        ("requiredSteps.stepId:0", "requiredSteps.stepId"),
+        ("requiredSteps.stepId:2", "requiredSteps.stepId"),
+        ("requiredSteps.reasonCode:RESUBMIT_BAD_QUALITY", "requiredSteps.reasonCode"),
+        ("requiredSteps.reasonCode:RESUBMIT_SELFIE_MISMATCH", "requiredSteps.reasonCode"),
     ]
 
 

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 from shared.outcome import Outcome
 from tests.vendors import mutations
 from tests.vendors.mutations import PROPERTY
+from workers.vendors import CLASSIFIERS
 from workers.vendors.base import Classification, Undecodable
-from workers.vendors.incode import classify
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "incode"
+classify = CLASSIFIERS["incode"]
 
 AUTH = "authentication"
 ONBOARDING = "onboarding_status"
@@ -26,116 +27,194 @@ WATCHLIST = "watchlist_update"
 # (fixture, outcome, event, reason codes)
 TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
     # The examples of incode-authentication-webhook-1to1.txt.
-    ("doc--authentication--pass", "pass", AUTH, ("overallStatus:PASS",)),
+    (
+        "doc--authentication--pass",
+        "pass",
+        AUTH,
+        (
+            "overallStatus:PASS",
+            "hasLenses:false",
+            "hasFaceMask:false",
+            "spoofAttempt:false",
+            "faceMatch:true",
+        ),
+    ),
     (
         "doc--authentication--fail-4004-non-existing-customer",
         "fail",
         AUTH,
-        ("overallStatus:FAIL", "4004", "faceMatch:false"),
+        ("overallStatus:FAIL", "errorCode:4004", "faceMatch:false"),
     ),
     (
         "doc--authentication--fail-4005-spoof-attempt",
         "fail",
         AUTH,
-        ("overallStatus:FAIL", "4005", "spoofAttempt:true", "faceMatch:false"),
+        ("overallStatus:FAIL", "errorCode:4005", "spoofAttempt:true", "faceMatch:false"),
     ),
     (
         "doc--authentication--fail-4015-user-not-recognized",
         "fail",
         AUTH,
-        ("overallStatus:FAIL", "4015", "faceMatch:false"),
+        ("overallStatus:FAIL", "errorCode:4015", "spoofAttempt:false", "faceMatch:false"),
     ),
     (
         "doc--authentication--fail-4003-user-blacklisted",
         "fail",
         AUTH,
-        ("overallStatus:FAIL", "4003", "faceMatch:false"),
+        ("overallStatus:FAIL", "errorCode:4003", "faceMatch:false"),
     ),
     (
         "doc--authentication--fail-lenses",
         "fail",
         AUTH,
-        ("overallStatus:FAIL", "hasLenses:true", "faceMatch:false"),
+        (
+            "overallStatus:FAIL",
+            "hasLenses:true",
+            "hasFaceMask:false",
+            "spoofAttempt:false",
+            "faceMatch:false",
+        ),
     ),
     (
         "doc--authentication--fail-face-mask",
         "fail",
         AUTH,
-        ("overallStatus:FAIL", "hasFaceMask:true", "faceMatch:false"),
+        (
+            "overallStatus:FAIL",
+            "hasLenses:false",
+            "hasFaceMask:true",
+            "spoofAttempt:false",
+            "faceMatch:false",
+        ),
     ),
     # Authentication beyond the examples: 1:N, the policy's other branches.
-    ("authentication--1-to-n--pass", "pass", AUTH, ("overallStatus:PASS",)),
+    (
+        "authentication--1-to-n--pass",
+        "pass",
+        AUTH,
+        (
+            "overallStatus:PASS",
+            "hasLenses:false",
+            "hasFaceMask:false",
+            "spoofAttempt:false",
+            "faceMatch:true",
+        ),
+    ),
     (
         "authentication--1-to-n--fail-4015-no-candidates",
         "fail",
         AUTH,
-        ("overallStatus:FAIL", "4015", "faceMatch:false"),
+        ("overallStatus:FAIL", "errorCode:4015", "spoofAttempt:false", "faceMatch:false"),
     ),
     (
         "authentication--fail-hat-no-error-fields",
         "fail",
         AUTH,
-        ("overallStatus:FAIL", "faceMatch:false"),
+        (
+            "overallStatus:FAIL",
+            "hasLenses:false",
+            "hasFaceMask:false",
+            "spoofAttempt:false",
+            "faceMatch:false",
+        ),
     ),
     (
         "authentication--system-error--fail-api-exception",
         "system_error",
         AUTH,
-        ("5000", "overallStatus:FAIL"),
+        ("errorCode:5000", "overallStatus:FAIL", "faceMatch:false"),
     ),
     (
         "authentication--system-error--pass-with-api-exception-code",
         "system_error",
         AUTH,
-        ("1003", "overallStatus:PASS"),
+        ("errorCode:1003", "overallStatus:PASS", "spoofAttempt:false", "faceMatch:true"),
     ),
-    ("authentication--system-error--no-status-api-exception", "system_error", AUTH, ("500",)),
+    (
+        "authentication--system-error--no-status-api-exception",
+        "system_error",
+        AUTH,
+        ("errorCode:500", "missing_value"),
+    ),
     (
         "authentication--refer--pass-with-user-error-code",
         "refer",
         AUTH,
-        ("contradiction", "overallStatus:PASS", "4005"),
+        (
+            "contradiction",
+            "overallStatus:PASS",
+            "errorCode:4005",
+            "spoofAttempt:false",
+            "faceMatch:true",
+        ),
     ),
     (
         "authentication--refer--pass-with-face-mismatch",
         "refer",
         AUTH,
-        ("contradiction", "overallStatus:PASS", "faceMatch:false"),
+        ("contradiction", "overallStatus:PASS", "spoofAttempt:false", "faceMatch:false"),
     ),
-    ("authentication--refer--missing-overall-status", "refer", AUTH, ("missing_value",)),
+    (
+        "authentication--refer--missing-overall-status",
+        "refer",
+        AUTH,
+        ("missing_value", "spoofAttempt:false", "faceMatch:true"),
+    ),
     (
         "authentication--refer--null-overall-status-user-error",
         "refer",
         AUTH,
-        ("missing_value", "4003"),
+        ("missing_value", "errorCode:4003", "faceMatch:false"),
     ),
-    ("authentication--refer--unknown-overall-status", "refer", AUTH, ("unrecognised_value",)),
+    (
+        "authentication--refer--unknown-overall-status",
+        "refer",
+        AUTH,
+        ("unrecognised_value", "faceMatch:true"),
+    ),
     (
         "authentication--refer--error-without-code",
         "refer",
         AUTH,
-        ("unrecognised_value", "overallStatus:FAIL", "error"),
+        ("missing_value", "overallStatus:FAIL", "faceMatch:false", "error"),
     ),
-    ("case--authentication--pass-lower-case", "pass", AUTH, ("overallStatus:PASS",)),
+    (
+        "case--authentication--pass-lower-case",
+        "pass",
+        AUTH,
+        (
+            "overallStatus:PASS",
+            "hasLenses:false",
+            "hasFaceMask:false",
+            "spoofAttempt:false",
+            "faceMatch:true",
+        ),
+    ),
     (
         "case--authentication--fail-title-case",
         "fail",
         AUTH,
-        ("overallStatus:FAIL", "4003", "faceMatch:false"),
+        ("overallStatus:FAIL", "errorCode:4003", "faceMatch:false"),
     ),
     (
         "sloppy--authentication--error-code-as-string",
         "fail",
         AUTH,
-        ("overallStatus:FAIL", "4005", "spoofAttempt:true", "faceMatch:false"),
+        ("overallStatus:FAIL", "errorCode:4005", "spoofAttempt:true", "faceMatch:false"),
     ),
     (
         "sloppy--authentication--booleans-and-scores-as-strings",
         "pass",
         AUTH,
-        ("overallStatus:PASS",),
+        (
+            "overallStatus:PASS",
+            "hasLenses:false",
+            "hasFaceMask:false",
+            "spoofAttempt:false",
+            "faceMatch:true",
+        ),
     ),
-    ("sloppy--authentication--nulls", "pass", AUTH, ("overallStatus:PASS",)),
+    ("sloppy--authentication--nulls", "pass", AUTH, ("overallStatus:PASS", "faceMatch:true")),
     (
         "sloppy--authentication--fail-empty-error-fields",
         "fail",
@@ -293,22 +372,48 @@ def test_every_document_example_has_a_fixture() -> None:
 def test_vendor_error_code_and_message_are_reasons() -> None:
     result = classify(load("doc--authentication--fail-4005-spoof-attempt"), {})
     reason = result.reasons[1]
-    assert (reason.code, reason.field) == ("4005", "errorCode")
+    assert (reason.code, reason.field) == ("errorCode:4005", "errorCode")
     assert reason.message == "Spoof attempt detected. Spoof confidence 1.0"
     # Without errorMessage, the error title is the message.
     reason = classify(load("doc--authentication--fail-4015-user-not-recognized"), {}).reasons[1]
     assert reason.message == "User is not recognized"
-    # Incode's "NA" is no message at all.
+    # Incode's "NA" is no message at all: the error title is.
+    body = dict(body_of("doc--authentication--fail-4003-user-blacklisted"), errorMessage="NA")
+    reason = classify(encode(body), {}).reasons[1]
+    assert (reason.code, reason.message) == ("errorCode:4003", "User blacklisted")
+    # And "NA" alone reports no error: the FAIL stands, no errorCode is asked for.
+    body = dict(body_of("doc--authentication--fail-lenses"), error="NA", errorMessage=" na ")
+    result = classify(encode(body), {})
+    assert result.outcome is Outcome.FAIL
+    assert all(reason.field != "errorCode" for reason in result.reasons)
+
+
+def test_an_api_exception_names_its_code() -> None:
+    # Any code outside the four user errors is an API exception, a recognised value ("*"): the
+    # reason is errorCode:<code>, carrying Incode's message ("NA" is none: the error title is).
     reason = classify(load("authentication--system-error--no-status-api-exception"), {}).reasons[0]
+    assert (reason.code, reason.field) == ("errorCode:500", "errorCode")
     assert reason.message == "Internal server error"
+    reason = classify(load("authentication--system-error--fail-api-exception"), {}).reasons[0]
+    assert (reason.code, reason.field) == ("errorCode:5000", "errorCode")
+    assert reason.message == "Unexpected error while processing the request"
+
+
+def test_error_text_without_a_code_asks_for_the_code_and_keeps_the_text() -> None:
+    result = classify(load("authentication--refer--error-without-code"), {})
+    assert result.outcome is Outcome.REFER
+    missing, *_, note = result.reasons
+    assert (missing.code, missing.field) == ("missing_value", "errorCode")
+    assert (note.code, note.message, note.field) == ("error", "Something went wrong", "errorCode")
 
 
 def test_unrecognised_values_name_field_and_value() -> None:
-    (reason,) = classify(load("authentication--refer--unknown-overall-status"), {}).reasons
-    assert reason.field == "overallStatus"
+    reason = classify(load("authentication--refer--unknown-overall-status"), {}).reasons[0]
+    assert (reason.code, reason.field) == ("unrecognised_value", "overallStatus")
     assert reason.message is not None
     assert "MANUAL_REVIEW" in reason.message
     (reason,) = classify(load("onboarding-status--unknown-status"), {}).reasons
+    assert reason.code == "unrecognised_value"
     assert reason.field == "onboardingStatus"
     assert reason.message is not None
     assert "USER_CANCELLED" in reason.message
@@ -341,10 +446,34 @@ def test_non_ascii_lookalikes_are_unrecognised(name: str, field: str, value: str
 
 
 def test_contradiction_names_the_field() -> None:
+    # The field is the PASS's; the message names both sides as field:value.
     reason = classify(load("authentication--refer--pass-with-user-error-code"), {}).reasons[0]
-    assert reason.field == "errorCode"
+    assert (reason.code, reason.field) == ("contradiction", "overallStatus")
+    assert reason.message == "overallStatus:PASS contradicts errorCode:4005"
     reason = classify(load("authentication--refer--pass-with-face-mismatch"), {}).reasons[0]
-    assert reason.field == "faceMatch"
+    assert (reason.code, reason.field) == ("contradiction", "overallStatus")
+    assert reason.message == "overallStatus:PASS contradicts faceMatch:false"
+
+
+def test_a_pass_with_a_spoof_attempt_is_a_contradiction() -> None:
+    body = dict(body_of("doc--authentication--pass"), spoofAttempt=True)
+    result = classify(encode(body), {})
+    assert result.outcome is Outcome.REFER
+    assert result.reasons[0].message == "overallStatus:PASS contradicts spoofAttempt:true"
+
+
+def test_a_pass_with_a_face_mismatch_and_an_api_exception_is_a_system_error() -> None:
+    # An API exception is a recognised system_error, and errors come first: it outranks the
+    # contradiction between the PASS and the face mismatch (Incode's own failure, no verdict).
+    body = dict(body_of("authentication--refer--pass-with-face-mismatch"), errorCode=5000)
+    result = classify(encode(body), {})
+    assert result.outcome is Outcome.SYSTEM_ERROR
+    assert [r.code for r in result.reasons] == [
+        "errorCode:5000",
+        "overallStatus:PASS",
+        "spoofAttempt:false",
+        "faceMatch:false",
+    ]
 
 
 def test_credentials_in_the_body_never_reach_the_outcome() -> None:
@@ -475,6 +604,8 @@ def _normalised(value: str) -> str:
 
 
 OVERALL_KNOWN = {"PASS", "FAIL"}
+# Fixtures whose verdict value only a pattern of incode.toml matches (CURP_VALIDATION_FINISHED).
+PATTERN_MATCHED = {"onboarding-status--unlisted-finished-status"}
 ONBOARDING_VERDICTS = {"MANUAL_REVIEW_APPROVED", "MANUAL_REVIEW_REJECTED"}
 
 mutated = mutations.mutated(body_of, NAMES)
@@ -501,10 +632,45 @@ def test_any_error_code_classifies(code: str | int) -> None:
     if not text:
         # The error text remains, without a code: neither documented failure nor exception.
         assert result.outcome is Outcome.REFER
-    elif text.isascii() and text.lstrip("0") in ("4003", "4004", "4005", "4015"):
+    elif _is_user_error(text):
         assert result.outcome is Outcome.FAIL
     else:
         assert result.outcome is Outcome.SYSTEM_ERROR
+
+
+USER_ERRORS = ("4003", "4004", "4005", "4015")
+
+
+def _is_user_error(code: str) -> bool:
+    """One of Incode's four user errors, read as every table value is read (rule 4)."""
+    if not code.isascii():
+        return False
+    if code.isdigit():
+        return code.lstrip("0") in USER_ERRORS
+    # Spaces, _ and - between the words of a value are ignored: "40_03" is 4003, "04_003" not.
+    words = re.split(r"[\s_-]+", code, flags=re.ASCII)
+    return all(re.fullmatch(r"[A-Za-z0-9]+", word) for word in words) and (
+        "".join(words) in USER_ERRORS
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome"),
+    [
+        ("0004003", Outcome.FAIL),
+        ("40_03", Outcome.FAIL),
+        ("4-005", Outcome.FAIL),
+        ("04_003", Outcome.SYSTEM_ERROR),
+        ("4003.0", Outcome.SYSTEM_ERROR),
+        ("-4003", Outcome.SYSTEM_ERROR),
+        ("4003!", Outcome.SYSTEM_ERROR),
+        ("\u0664\u0660\u0660\u0663", Outcome.SYSTEM_ERROR),  # Arabic-Indic digits: not ASCII
+    ],
+)
+def test_error_codes_read_as_values(code: str, outcome: Outcome) -> None:
+    body = body_of("doc--authentication--fail-4005-spoof-attempt")
+    assert _is_user_error(code) is (outcome is Outcome.FAIL)
+    assert classify(encode(dict(body, errorCode=code)), {}).outcome is outcome
 
 
 def test_huge_digit_string_error_code_is_an_api_exception() -> None:
@@ -548,10 +714,15 @@ def test_letter_case_of_the_verdict_changes_nothing(name: str, flips: list[bool]
     field = "overallStatus" if "overallStatus" in body else "onboardingStatus"
     if not isinstance(body.get(field), str):
         return
-    recased = classify(encode(dict(body, **{field: mutations.random_case(body[field], flips)})), {})
+    value = mutations.random_case(body[field], flips)
+    recased = classify(encode(dict(body, **{field: value})), {})
     original = classify(load(name), {})
     assert recased.outcome == original.outcome
-    assert [r.code for r in recased.reasons] == [r.code for r in original.reasons]
+    codes = [r.code for r in original.reasons]
+    if name in PATTERN_MATCHED:
+        # A value matched by a pattern is said as sent: its reason follows the new case.
+        codes[0] = f"{field}:{value.strip()}"
+    assert [r.code for r in recased.reasons] == codes
     assert recased.identity == original.identity
 
 
@@ -561,36 +732,53 @@ def test_letter_case_of_the_verdict_changes_nothing(name: str, flips: list[bool]
 @pytest.mark.parametrize(
     ("status", "outcome", "code"),
     [
-        # Listed or ending in _FINISHED: progress.
+        # Listed in incode.toml: progress, said in the table's spelling.
+        (
+            "ID_VALIDATION_FINISHED_SECOND_ID",
+            Outcome.PENDING,
+            "onboardingStatus:ID_VALIDATION_FINISHED_SECOND_ID",
+        ),
+        (
+            "id validation-finished",
+            Outcome.PENDING,
+            "onboardingStatus:ID_VALIDATION_FINISHED",
+        ),
+        # Any other status ending in _FINISHED matches "*_FINISHED": progress, said as sent
+        # (stripped), case and separators ignored in the match only.
         ("CURP_VALIDATION_FINISHED", Outcome.PENDING, "onboardingStatus:CURP_VALIDATION_FINISHED"),
-        ("curp validation-finished", Outcome.PENDING, "onboardingStatus:CURP_VALIDATION_FINISHED"),
+        ("curp validation-finished", Outcome.PENDING, "onboardingStatus:curp validation-finished"),
+        (" KYC_VALIDATION_FINISHED  ", Outcome.PENDING, "onboardingStatus:KYC_VALIDATION_FINISHED"),
         ("NOT_FINISHED", Outcome.PENDING, "onboardingStatus:NOT_FINISHED"),
-        ("ID_VALIDATION_FINISHED_SECOND_ID", Outcome.PENDING, None),
-        # Anything else is referred, never guessed at.
+        ("KYC_VALIDATION_FINISHED", Outcome.PENDING, "onboardingStatus:KYC_VALIDATION_FINISHED"),
+        ("CURP.VALIDATION_FINISHED", Outcome.PENDING, "onboardingStatus:CURP.VALIDATION_FINISHED"),
+        # Anything else is referred, never guessed at: FINISHED must end the status, after a
+        # separator, and a pattern is never a verdict.
         ("FINISHED_NOT", Outcome.REFER, "unrecognised_value"),
         ("FINISHED", Outcome.REFER, "unrecognised_value"),
         ("UNFINISHED", Outcome.REFER, "unrecognised_value"),
-        ("CURP.VALIDATION_FINISHED", Outcome.REFER, "unrecognised_value"),
         ("SOMETHING_ELSE_FINISHED_SECOND_ID", Outcome.REFER, "unrecognised_value"),
         ("MANUAL_REVIEW_APPROVED!", Outcome.REFER, "unrecognised_value"),
     ],
 )
-def test_onboarding_statuses_ending_in_finished_are_progress(
-    status: str, outcome: Outcome, code: str | None
+def test_every_finished_onboarding_status_is_progress(
+    status: str, outcome: Outcome, code: str
 ) -> None:
     body = body_of("onboarding-status--minimal")
     result = classify(encode(dict(body, onboardingStatus=status)), {})
     assert result.outcome is outcome
-    if code is not None:
-        assert result.reasons[0].code == code
+    assert result.reasons[0].code == code
 
 
 def test_a_long_unlisted_finished_status_is_a_capped_code() -> None:
+    # Progress ("*_FINISHED"), said as sent: the reason code is cut at 64 characters.
     body = body_of("onboarding-status--minimal")
     status = "X_" * 50_000 + "FINISHED"
     result = classify(encode(dict(body, onboardingStatus=status)), {})
     assert result.outcome is Outcome.PENDING
-    assert len(result.reasons[0].code) <= 64
+    (reason,) = result.reasons
+    assert reason.code == ("onboardingStatus:" + "X_" * 50)[:64]
+    assert reason.field == "onboardingStatus"
+    assert reason.message is None
 
 
 @pytest.mark.parametrize("value", ["PASS!", "PA-SS.", "pass?"])
@@ -606,15 +794,20 @@ def test_separators_and_case_are_ignored(value: str) -> None:
     body = body_of("doc--authentication--pass")
     result = classify(encode(dict(body, overallStatus=value)), {})
     assert result.outcome is Outcome.PASS
-    assert [r.code for r in result.reasons] == ["overallStatus:PASS"]
+    assert result.reasons[0].code == "overallStatus:PASS"
 
 
-def test_a_huge_error_code_is_a_capped_reason_code() -> None:
+def test_a_huge_error_code_is_a_capped_code() -> None:
+    # An API exception ("*"), said as errorCode:<code>: the code is cut at 64 characters and
+    # the message is Incode's, never the code.
     body = body_of("doc--authentication--fail-4005-spoof-attempt")
     result = classify(encode(dict(body, errorCode="9" * 100_000)), {})
     assert result.outcome is Outcome.SYSTEM_ERROR
-    assert result.reasons[0].code == "9" * 64
+    reason = result.reasons[0]
+    assert (reason.code, reason.field) == ("errorCode:" + "9" * 54, "errorCode")
+    assert reason.message == "Spoof attempt detected. Spoof confidence 1.0"
     assert all(len(r.code) <= 64 for r in result.reasons)
+    assert all("9" * 65 not in (r.message or "") for r in result.reasons)
 
 
 @pytest.mark.parametrize("value", [None, "", "   "])

@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 from shared.outcome import Outcome
 from tests.vendors import mutations
+from workers.vendors import CLASSIFIERS
 from workers.vendors.base import Classification, Undecodable
-from workers.vendors.w2 import classify
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "w2"
+classify = CLASSIFIERS["w2"]
 
 PASS, FAIL, REFER = Outcome.PASS, Outcome.FAIL, Outcome.REFER
 PENDING, SYSTEM_ERROR = Outcome.PENDING, Outcome.SYSTEM_ERROR
@@ -44,9 +45,9 @@ DOC_SUBJECT = {
     "business_uid": "sessionId",
     "onboarding_uid": "guid-of-the-onboarding",
 }
-QUALITY = "quality_issues"
 UNRECOGNISED = "unrecognised_value"
 CONTRADICTION = "contradiction"
+STATUS = "eventData.onboardingStatus"
 
 
 def dvfc(n: int) -> dict[str, str]:
@@ -60,7 +61,14 @@ CASES = [
         {},
         REFER,
         "end_onboarding",
-        (QUALITY, QUALITY, CONTRADICTION, "USER_ERROR"),
+        (
+            "eventData.onboardingStatus:SUCCESS",
+            "onboardingResults.status:SUCCESS",
+            "errorCause.code:USER_ERROR",
+            "result.status:SUCCESS",
+            "eventData.withQualityIssues:true",
+            "analysisData.withQualityIssues:true",
+        ),
         DOC_SUBJECT,
     ),
     Case(
@@ -68,7 +76,14 @@ CASES = [
         {"x-w2-topic": "DVFCWeb"},
         REFER,
         "end_onboarding",
-        (QUALITY, QUALITY, CONTRADICTION, "USER_ERROR"),
+        (
+            "eventData.onboardingStatus:SUCCESS",
+            "onboardingResults.status:SUCCESS",
+            "errorCause.code:USER_ERROR",
+            "result.status:SUCCESS",
+            "eventData.withQualityIssues:true",
+            "analysisData.withQualityIssues:true",
+        ),
         DOC_SUBJECT,
     ),
     Case(
@@ -76,21 +91,74 @@ CASES = [
         {},
         PENDING,
         "start_onboarding",
-        ("CREATED",),
+        (
+            "eventData.onboardingStatus:CREATEAD",
+            "onboardingResults.status:CREATEAD",
+            "eventData.withQualityIssues:false",
+            "notification.event:START_ONBOARDING",
+        ),
         {**dvfc(1), "resource_id": "resource-001", "business_uid": "session-001"},
     ),
-    Case("dvfc-status-createad", {}, PENDING, "end_onboarding", ("CREATED",), dvfc(2)),
-    Case("dvfc-status-created", {}, PENDING, "end_onboarding", ("CREATED",), dvfc(3)),
-    Case("dvfc-status-clicked", {}, PENDING, "end_onboarding", ("CLICKED",), dvfc(4)),
     Case(
-        "dvfc-status-capture-ongoing", {}, PENDING, "end_onboarding", ("CAPTURE_ONGOING",), dvfc(5)
+        "dvfc-status-createad",
+        {},
+        PENDING,
+        "end_onboarding",
+        (
+            "eventData.onboardingStatus:CREATEAD",
+            "onboardingResults.status:CREATEAD",
+            "eventData.withQualityIssues:false",
+        ),
+        dvfc(2),
+    ),
+    Case(
+        "dvfc-status-created",
+        {},
+        PENDING,
+        "end_onboarding",
+        (
+            "eventData.onboardingStatus:CREATED",
+            "onboardingResults.status:CREATED",
+            "eventData.withQualityIssues:false",
+        ),
+        dvfc(3),
+    ),
+    Case(
+        "dvfc-status-clicked",
+        {},
+        PENDING,
+        "end_onboarding",
+        (
+            "eventData.onboardingStatus:CLICKED",
+            "onboardingResults.status:CLICKED",
+            "eventData.withQualityIssues:false",
+        ),
+        dvfc(4),
+    ),
+    Case(
+        "dvfc-status-capture-ongoing",
+        {},
+        PENDING,
+        "end_onboarding",
+        (
+            "eventData.onboardingStatus:CAPTURE_ONGOING",
+            "onboardingResults.status:CAPTURE_ONGOING",
+            "eventData.withQualityIssues:false",
+        ),
+        dvfc(5),
     ),
     Case(
         "dvfc-status-success",
         {},
         PASS,
         "end_onboarding",
-        ("SUCCESS",),
+        (
+            "eventData.onboardingStatus:SUCCESS",
+            "onboardingResults.status:SUCCESS",
+            "result.status:SUCCESS",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ),
         {**dvfc(6), "onboarding_uid": "onboarding-uid-006"},
     ),
     # A DVFC body under a topic name the docs do not give is still judged by its shape.
@@ -99,7 +167,13 @@ CASES = [
         {"x-w2-topic": "DvfcOnboarding"},
         PASS,
         "end_onboarding",
-        ("SUCCESS",),
+        (
+            "eventData.onboardingStatus:SUCCESS",
+            "onboardingResults.status:SUCCESS",
+            "result.status:SUCCESS",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ),
         dvfc(6),
     ),
     Case(
@@ -107,7 +181,14 @@ CASES = [
         {},
         REFER,
         "end_onboarding",
-        (QUALITY, QUALITY),
+        (
+            "contradiction",
+            "eventData.onboardingStatus:SUCCESS",
+            "onboardingResults.status:SUCCESS",
+            "result.status:SUCCESS",
+            "eventData.withQualityIssues:true",
+            "analysisData.withQualityIssues:true",
+        ),
         dvfc(7),
     ),
     Case(
@@ -115,50 +196,195 @@ CASES = [
         {},
         REFER,
         "end_onboarding",
-        (QUALITY,),
+        (
+            "contradiction",
+            "eventData.onboardingStatus:SUCCESS",
+            "onboardingResults.status:SUCCESS",
+            "result.status:SUCCESS",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:true",
+        ),
         dvfc(8),
     ),
-    Case("dvfc-status-expired", {}, FAIL, "end_onboarding", ("EXPIRED",), dvfc(9)),
-    Case("dvfc-status-error-no-cause", {}, SYSTEM_ERROR, "end_onboarding", ("ERROR",), dvfc(10)),
-    Case("dvfc-error-user-error", {}, FAIL, "end_onboarding", ("USER_ERROR",), dvfc(11)),
-    Case("dvfc-error-device-error", {}, FAIL, "end_onboarding", ("DEVICE_ERROR",), dvfc(12)),
-    Case("dvfc-error-document-error", {}, FAIL, "end_onboarding", ("DOCUMENT_ERROR",), dvfc(13)),
+    Case(
+        "dvfc-status-expired",
+        {},
+        FAIL,
+        "end_onboarding",
+        (
+            "eventData.onboardingStatus:EXPIRED",
+            "onboardingResults.status:EXPIRED",
+            "eventData.withQualityIssues:false",
+        ),
+        dvfc(9),
+    ),
+    Case(
+        "dvfc-status-error-no-cause",
+        {},
+        SYSTEM_ERROR,
+        "end_onboarding",
+        (
+            "eventData.onboardingStatus:ERROR",
+            "onboardingResults.status:ERROR",
+            "eventData.withQualityIssues:false",
+        ),
+        dvfc(10),
+    ),
+    Case(
+        "dvfc-error-user-error",
+        {},
+        FAIL,
+        "end_onboarding",
+        (
+            "errorCause.code:USER_ERROR",
+            "eventData.onboardingStatus:ERROR",
+            "onboardingResults.status:ERROR",
+            "result.status:ERROR",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ),
+        dvfc(11),
+    ),
+    Case(
+        "dvfc-error-device-error",
+        {},
+        FAIL,
+        "end_onboarding",
+        (
+            "errorCause.code:DEVICE_ERROR",
+            "eventData.onboardingStatus:ERROR",
+            "onboardingResults.status:ERROR",
+            "result.status:ERROR",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ),
+        dvfc(12),
+    ),
+    Case(
+        "dvfc-error-document-error",
+        {},
+        FAIL,
+        "end_onboarding",
+        (
+            "errorCause.code:DOCUMENT_ERROR",
+            "eventData.onboardingStatus:ERROR",
+            "onboardingResults.status:ERROR",
+            "result.status:ERROR",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ),
+        dvfc(13),
+    ),
     Case(
         "dvfc-error-internal-error",
         {},
         SYSTEM_ERROR,
         "end_onboarding",
-        ("INTERNAL_ERROR",),
+        (
+            "errorCause.code:INTERNAL_ERROR",
+            "eventData.onboardingStatus:ERROR",
+            "onboardingResults.status:ERROR",
+            "result.status:ERROR",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ),
         dvfc(14),
     ),
     Case(
-        "dvfc-error-network-error", {}, SYSTEM_ERROR, "end_onboarding", ("NETWORK_ERROR",), dvfc(15)
+        "dvfc-error-network-error",
+        {},
+        SYSTEM_ERROR,
+        "end_onboarding",
+        (
+            "errorCause.code:NETWORK_ERROR",
+            "eventData.onboardingStatus:ERROR",
+            "onboardingResults.status:ERROR",
+            "result.status:ERROR",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ),
+        dvfc(15),
     ),
     Case(
         "dvfc-error-unknown-code",
         {},
         REFER,
         "end_onboarding",
-        (UNRECOGNISED, "QUOTA_ERROR"),
+        (
+            "unrecognised_value",
+            "eventData.onboardingStatus:ERROR",
+            "onboardingResults.status:ERROR",
+            "result.status:ERROR",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ),
         dvfc(16),
     ),
-    Case("dvfc-error-details-only", {}, REFER, "end_onboarding", (UNRECOGNISED, "ERROR"), dvfc(17)),
-    Case("dvfc-status-unknown", {}, REFER, "end_onboarding", (UNRECOGNISED,), dvfc(18)),
+    Case(
+        "dvfc-error-details-only",
+        {},
+        REFER,
+        "end_onboarding",
+        (
+            "missing_value",
+            "eventData.onboardingStatus:ERROR",
+            "onboardingResults.status:ERROR",
+            "eventData.withQualityIssues:false",
+            "error",
+        ),
+        dvfc(17),
+    ),
+    Case(
+        "dvfc-status-unknown",
+        {},
+        REFER,
+        "end_onboarding",
+        ("unrecognised_value", "unrecognised_value", "eventData.withQualityIssues:false"),
+        dvfc(18),
+    ),
     Case(
         "dvfc-status-disagree",
         {},
         REFER,
         "end_onboarding",
-        (CONTRADICTION, "DOCUMENT_ERROR"),
+        (
+            "eventData.onboardingStatus:SUCCESS",
+            "onboardingResults.status:ERROR",
+            "errorCause.code:DOCUMENT_ERROR",
+            "result.status:SUCCESS",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ),
         dvfc(19),
     ),
-    Case("dvfc-result-status-disagree", {}, REFER, "end_onboarding", (CONTRADICTION,), dvfc(20)),
+    Case(
+        "dvfc-result-status-disagree",
+        {},
+        REFER,
+        "end_onboarding",
+        (
+            "contradiction",
+            "eventData.onboardingStatus:SUCCESS",
+            "onboardingResults.status:SUCCESS",
+            "result.status:ERROR",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ),
+        dvfc(20),
+    ),
     Case(
         "dvfc-success-with-error-cause",
         {},
         REFER,
         "end_onboarding",
-        (CONTRADICTION, "USER_ERROR"),
+        (
+            "eventData.onboardingStatus:SUCCESS",
+            "onboardingResults.status:SUCCESS",
+            "errorCause.code:USER_ERROR",
+            "result.status:SUCCESS",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ),
         dvfc(21),
     ),
     Case(
@@ -169,23 +395,71 @@ CASES = [
         ("unrecognised_event",),
         dvfc(22),
     ),
-    Case("dvfc-quality-flag-unrecognised", {}, REFER, "end_onboarding", (UNRECOGNISED,), dvfc(23)),
+    Case(
+        "dvfc-quality-flag-unrecognised",
+        {},
+        REFER,
+        "end_onboarding",
+        (
+            "unrecognised_value",
+            "eventData.onboardingStatus:SUCCESS",
+            "onboardingResults.status:SUCCESS",
+            "result.status:SUCCESS",
+            "analysisData.withQualityIssues:false",
+        ),
+        dvfc(23),
+    ),
     Case(
         "dvfc-sloppy-case-and-strings",
         {},
         PASS,
         "end_onboarding",
-        ("SUCCESS",),
+        (
+            "eventData.onboardingStatus:SUCCESS",
+            "onboardingResults.status:SUCCESS",
+            "result.status:SUCCESS",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ),
         {"result_id": "30030", "case_id": "case-030"},
     ),
-    Case("dvfc-sloppy-nulls", {}, PASS, "end_onboarding", ("SUCCESS",), dvfc(31)),
-    Case("dvfc-sloppy-error-lowercase", {}, FAIL, "end_onboarding", ("USER_ERROR",), dvfc(32)),
+    Case(
+        "dvfc-sloppy-nulls",
+        {},
+        PASS,
+        "end_onboarding",
+        (
+            "eventData.onboardingStatus:SUCCESS",
+            "onboardingResults.status:SUCCESS",
+            "result.status:SUCCESS",
+        ),
+        dvfc(31),
+    ),
+    Case(
+        "dvfc-sloppy-error-lowercase",
+        {},
+        FAIL,
+        "end_onboarding",
+        (
+            "errorCause.code:USER_ERROR",
+            "eventData.onboardingStatus:ERROR",
+            "onboardingResults.status:ERROR",
+            "result.status:ERROR",
+            "eventData.withQualityIssues:0",
+            "analysisData.withQualityIssues:false",
+        ),
+        dvfc(32),
+    ),
     Case(
         "dvfc-sloppy-start-no-results",
         {},
         PENDING,
         "start_onboarding",
-        ("CREATED",),
+        (
+            "eventData.onboardingStatus:CREATEAD",
+            "eventData.withQualityIssues:false",
+            "notification.event:START_ONBOARDING",
+        ),
         dvfc(33),
     ),
     Case(
@@ -193,7 +467,13 @@ CASES = [
         {},
         SYSTEM_ERROR,
         "end_onboarding",
-        ("NETWORK_ERROR",),
+        (
+            "errorCause.code:NETWORK_ERROR",
+            "onboardingResults.status:ERROR",
+            "result.status:ERROR",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ),
         dvfc(34),
     ),
     Case(
@@ -201,7 +481,7 @@ CASES = [
         {},
         FAIL,
         "identification_process",
-        ("FRAUD_SUSPICION_CONFIRMED",),
+        ("identificationprocess.result:FRAUD_SUSPICION_CONFIRMED",),
         {"session_id": "00eb2d04-1e98-44eb-a5d8-bbcfc1c536d7"},
     ),
     Case(
@@ -209,7 +489,7 @@ CASES = [
         {},
         PASS,
         "identification_process",
-        ("SUCCESS",),
+        ("identificationprocess.result:SUCCESS",),
         {
             "identification_process_id": "ident-040",
             "transaction_id": "tx-040",
@@ -221,7 +501,7 @@ CASES = [
         {},
         REFER,
         "identification_process",
-        ("FRAUD_SUSPICION_PENDING",),
+        ("identificationprocess.result:FRAUD_SUSPICION_PENDING",),
         {"identification_process_id": "ident-041"},
     ),
     Case(
@@ -229,7 +509,7 @@ CASES = [
         {},
         FAIL,
         "identification_process",
-        ("ABORTED",),
+        ("identificationprocess.result:ABORTED",),
         {"identification_process_id": "ident-042"},
     ),
     Case(
@@ -237,7 +517,7 @@ CASES = [
         {},
         FAIL,
         "identification_process",
-        ("CANCELED",),
+        ("identificationprocess.result:CANCELED",),
         {"identification_process_id": "ident-043"},
     ),
     Case(
@@ -245,7 +525,7 @@ CASES = [
         {},
         REFER,
         "identification_process",
-        (UNRECOGNISED, "REVIEW_PENDING"),
+        ("unrecognised_value",),
         {"identification_process_id": "ident-044"},
     ),
     Case(
@@ -253,7 +533,7 @@ CASES = [
         {},
         REFER,
         "identification_process",
-        (UNRECOGNISED, "SUCCESS_DATA_CHANGED"),
+        ("unrecognised_value",),
         {"identification_process_id": "ident-045"},
     ),
     Case(
@@ -261,7 +541,7 @@ CASES = [
         {},
         PASS,
         "identification_process",
-        ("SUCCESS",),
+        ("identificationprocess.result:SUCCESS",),
         {"identification_process_id": "ident-046"},
     ),
     Case(
@@ -269,7 +549,7 @@ CASES = [
         MONITORING,
         REFER,
         "case_result_monitoring",
-        ("Open", "Open"),
+        ("alerts.status:Open", "alert", "alert"),
         {
             "result_id": "8e07475a-d00d-4d4e-b1cf-94d76922c24d",
             "case_id": "597d2eb0-83d4-452d-9fea-06723bbb8bab",
@@ -280,7 +560,7 @@ CASES = [
         MONITORING,
         PENDING,
         "case_result_monitoring",
-        ("False Positive", "False Positive"),
+        ("alerts.status:False Positive", "alert", "alert"),
         {"result_id": "monitoring-result-051"},
     ),
     Case(
@@ -296,7 +576,7 @@ CASES = [
         MONITORING,
         REFER,
         "case_result_monitoring",
-        ("Open", UNRECOGNISED),
+        ("unrecognised_value", "alerts.status:Open", "alert", "alert"),
         {"result_id": "monitoring-result-053"},
     ),
     Case(
@@ -304,7 +584,7 @@ CASES = [
         MONITORING,
         REFER,
         "case_result_monitoring",
-        ("alerts_missing",),
+        ("missing_value", "numberOfAlerts:2"),
         {"result_id": "monitoring-result-054"},
     ),
     Case(
@@ -312,7 +592,7 @@ CASES = [
         {"x-w2-topic": "CaseResultMonitoring"},
         REFER,
         "case_result_monitoring",
-        ("High Risk", "False Positive"),
+        ("alerts.status:High Risk", "alerts.status:False Positive", "alert", "alert"),
         {"result_id": "monitoring-result-055"},
     ),
     # Pass, Fail and Refer alerts map directly; a dismissed (False Positive) one counts for
@@ -322,7 +602,7 @@ CASES = [
         MONITORING,
         PASS,
         "case_result_monitoring",
-        ("Pass", "Pass"),
+        ("alerts.status:Pass", "alert", "alert"),
         {"result_id": "monitoring-result-056", "case_id": "case-056"},
     ),
     Case(
@@ -330,7 +610,7 @@ CASES = [
         MONITORING,
         FAIL,
         "case_result_monitoring",
-        ("Fail", "False Positive"),
+        ("alerts.status:Fail", "alerts.status:False Positive", "alert", "alert"),
         {"result_id": "monitoring-result-057", "case_id": "case-057"},
     ),
     Case(
@@ -338,7 +618,7 @@ CASES = [
         MONITORING,
         REFER,
         "case_result_monitoring",
-        ("Refer", "Pass"),
+        ("alerts.status:Refer", "alerts.status:Pass", "alert", "alert"),
         {"result_id": "monitoring-result-058", "case_id": "case-058"},
     ),
     Case(
@@ -346,7 +626,7 @@ CASES = [
         MONITORING,
         REFER,
         "case_result_monitoring",
-        (CONTRADICTION, "Pass", "Fail"),
+        ("contradiction", "alerts.status:Pass", "alerts.status:Fail", "alert", "alert"),
         {"result_id": "monitoring-result-059", "case_id": "case-059"},
     ),
     Case(
@@ -354,7 +634,7 @@ CASES = [
         MONITORING,
         PASS,
         "case_result_monitoring",
-        ("Pass", "False Positive"),
+        ("alerts.status:Pass", "alerts.status:False Positive", "alert", "alert"),
         {"result_id": "monitoring-result-060", "case_id": "case-060"},
     ),
     Case(
@@ -362,7 +642,7 @@ CASES = [
         ALERT,
         REFER,
         "alert_remediation",
-        ("High Risk",),
+        ("AlertStatus:High Risk",),
         {
             "case_id": "xxxx62e0-a500-4xxe-a59e-77xxxxy721a1",
             "urn": "xxxx62e0-a500-4xxe-a59e-77xxxxy721a1",
@@ -374,7 +654,7 @@ CASES = [
         ALERT,
         REFER,
         "alert_remediation",
-        ("Open",),
+        ("AlertStatus:Open",),
         {"alert_id": "600", "urn": "urn-600", "case_id": "case-060"},
     ),
     Case(
@@ -382,7 +662,7 @@ CASES = [
         ALERT,
         REFER,
         "alert_remediation",
-        ("High Risk",),
+        ("AlertStatus:High Risk",),
         {"alert_id": "601"},
     ),
     Case(
@@ -390,7 +670,7 @@ CASES = [
         ALERT,
         REFER,
         "alert_remediation",
-        ("Medium Risk",),
+        ("AlertStatus:Medium Risk",),
         {"alert_id": "602"},
     ),
     Case(
@@ -398,7 +678,7 @@ CASES = [
         ALERT,
         REFER,
         "alert_remediation",
-        ("Low Risk",),
+        ("AlertStatus:Low Risk",),
         {"alert_id": "603"},
     ),
     Case(
@@ -406,7 +686,7 @@ CASES = [
         ALERT,
         PENDING,
         "alert_remediation",
-        ("False Positive",),
+        ("AlertStatus:False Positive",),
         {"alert_id": "604"},
     ),
     Case(
@@ -414,7 +694,7 @@ CASES = [
         ALERT,
         REFER,
         "alert_remediation",
-        (UNRECOGNISED,),
+        ("unrecognised_value",),
         {"alert_id": "610"},
     ),
     Case(
@@ -422,7 +702,7 @@ CASES = [
         {"x-w2-topic": "alertremediation"},
         REFER,
         "alert_remediation",
-        ("Low Risk",),
+        ("AlertStatus:Low Risk",),
         {"alert_id": "611", "urn": "urn-611", "case_id": "case-061"},
     ),
     Case(
@@ -430,7 +710,7 @@ CASES = [
         BUNDLE,
         PASS,
         "bundle_remediation",
-        ("Pass",),
+        ("BundleRemediationStatus:Pass",),
         {
             "case_id": "83xxxx3-2xxb-4d6c-8xxx-c677xxxx084a",
             "call_reference": "WSCRb83xxxx3-2xxb-4d6c-8xxx-c677xxxx084a",
@@ -442,7 +722,7 @@ CASES = [
         BUNDLE,
         FAIL,
         "bundle_remediation",
-        ("Fail",),
+        ("BundleRemediationStatus:Fail",),
         {"call_reference": "WSCR-070"},
     ),
     Case(
@@ -450,7 +730,7 @@ CASES = [
         BUNDLE,
         REFER,
         "bundle_remediation",
-        ("Refer",),
+        ("BundleRemediationStatus:Refer",),
         {"call_reference": "WSCR-071"},
     ),
     Case(
@@ -458,7 +738,7 @@ CASES = [
         BUNDLE,
         REFER,
         "bundle_remediation",
-        (UNRECOGNISED,),
+        ("unrecognised_value",),
         {"call_reference": "WSCR-072"},
     ),
     Case(
@@ -466,7 +746,7 @@ CASES = [
         BUNDLE,
         FAIL,
         "bundle_remediation",
-        ("Fail",),
+        ("BundleRemediationStatus:Fail",),
         {"call_reference": "WSCR-073"},
     ),
     Case(
@@ -474,7 +754,7 @@ CASES = [
         {"x-w2-topic": "bundleremediation"},
         PASS,
         "bundle_remediation",
-        ("Pass",),
+        ("BundleRemediationStatus:Pass",),
         {"call_reference": "WSCR-074", "case_id": "case-074"},
     ),
     Case(
@@ -563,9 +843,11 @@ def test_onboarding_statuses(status: str | None, outcome: Outcome) -> None:
 def test_a_start_that_reports_success_is_a_contradiction() -> None:
     result = classify(onboarding("SUCCESS", event="START_ONBOARDING"), {})
     assert (result.outcome, result.event) == (REFER, "start_onboarding")
-    assert [(r.code, r.field) for r in result.reasons] == [
-        (CONTRADICTION, "dvfcWebResult.notification.eventData.onboardingStatus")
-    ]
+    first = result.reasons[0]
+    assert (first.code, first.field) == (CONTRADICTION, STATUS)
+    assert first.message == (
+        "eventData.onboardingStatus:SUCCESS contradicts notification.event:START_ONBOARDING"
+    )
 
 
 @pytest.mark.parametrize(
@@ -582,13 +864,15 @@ def test_a_start_that_ends_in_error_follows_the_error_rules(
 ) -> None:
     cause = None if code is None else {"code": code}
     result = classify(onboarding("ERROR", event="START_ONBOARDING", cause=cause), {})
-    expected = "ERROR" if code is None else code.upper().replace(" ", "_")
-    assert (result.outcome, [r.code for r in result.reasons]) == (outcome, [expected])
+    expected = (
+        f"{STATUS}:ERROR" if code is None else f"errorCause.code:{code.upper().replace(' ', '_')}"
+    )
+    assert (result.outcome, result.reasons[0].code) == (outcome, expected)
 
 
 def test_a_start_that_expired_fails() -> None:
     result = classify(onboarding("EXPIRED", event="START_ONBOARDING"), {})
-    assert (result.outcome, [r.code for r in result.reasons]) == (FAIL, ["EXPIRED"])
+    assert (result.outcome, result.reasons[0].code) == (FAIL, f"{STATUS}:EXPIRED")
 
 
 @pytest.mark.parametrize("status", [None, "", "  "])
@@ -598,9 +882,10 @@ def test_a_missing_status_is_named(event: str, status: str | None) -> None:
     body["dvfcWebResult"]["onboardingResults"]["status"] = None
     result = classify(json.dumps(body).encode(), {})
     assert result.outcome is REFER
-    assert [(r.code, r.field) for r in result.reasons] == [
-        ("missing_value", "dvfcWebResult.notification.eventData.onboardingStatus")
+    assert [(r.code, r.field) for r in result.reasons if r.code == "missing_value"] == [
+        ("missing_value", STATUS)
     ]
+    assert result.reasons[0].code == "missing_value"
 
 
 DETAILS = [
@@ -642,13 +927,47 @@ def test_error_causes(code: str, outcome: Outcome, detail: str) -> None:
     """The code decides (docs/outcomes.md); the details travel as the reason's message."""
     result = classify(onboarding("ERROR", cause={"code": code, "details": detail}), {})
     assert result.outcome is outcome
-    assert [(r.code, r.message) for r in result.reasons] == [(code, detail)]
+    assert (result.reasons[0].code, result.reasons[0].message) == (
+        f"errorCause.code:{code}",
+        detail,
+    )
+    # The status beside it is said, but decides nothing: the cause explains the ERROR.
+    assert f"{STATUS}:ERROR" in [r.code for r in result.reasons]
 
 
 @pytest.mark.parametrize("code", ["user_error", "Network_Error", "document error"])
 def test_error_codes_ignore_case_and_separators(code: str) -> None:
     result = classify(onboarding("ERROR", cause={"code": code, "details": None}), {})
     assert result.outcome is CODES[code.upper().replace(" ", "_")]
+
+
+CAUSES = [*({"code": code} for code in CODES), {"code": "QUOTA_ERROR"}, {"details": "x"}]
+
+
+@pytest.mark.parametrize("cause", CAUSES)
+@pytest.mark.parametrize("event", ["START_ONBOARDING", "END_ONBOARDING"])
+def test_a_success_beside_any_error_cause_is_never_a_pass(
+    event: str, cause: dict[str, Any]
+) -> None:
+    """W2's own sample sends SUCCESS with an errorCause: whatever the cause, no verdict passes."""
+    result = classify(onboarding("SUCCESS", event=event, cause=cause), {})
+    assert result.outcome in {REFER, SYSTEM_ERROR}
+
+
+@pytest.mark.parametrize("cause", CAUSES[:3])
+@pytest.mark.parametrize("status", ["CREATEAD", "CLICKED", "CAPTURE_ONGOING"])
+def test_an_onboarding_in_progress_stays_pending_beside_a_cause(
+    status: str, cause: dict[str, Any]
+) -> None:
+    result = classify(onboarding(status, cause=cause), {})
+    assert (result.outcome, result.reasons[0].code) == (PENDING, f"{STATUS}:{status}")
+
+
+def test_details_without_a_code_are_said_on_their_own() -> None:
+    result = classify(onboarding("ERROR", cause={"code": None, "details": "CAMERA_NOT_FOUND"}), {})
+    assert result.outcome is REFER
+    assert (result.reasons[0].code, result.reasons[0].field) == ("missing_value", "errorCause.code")
+    assert ("error", "CAMERA_NOT_FOUND") in [(r.code, r.message) for r in result.reasons]
 
 
 @pytest.mark.parametrize("cause", [None, {}, {"code": None, "details": None}, {"code": ""}])
@@ -758,7 +1077,16 @@ def test_document_types_and_capture_sources_decide_nothing(doc_type: str, source
         {"analysisData": {"docType": doc_type, "withQualityIssues": False}, "captureSource": source}
     ]
     result = classify(json.dumps(body).encode(), {})
-    assert (result.outcome, [r.code for r in result.reasons]) == (PASS, ["SUCCESS"])
+    assert (result.outcome, [r.code for r in result.reasons]) == (
+        PASS,
+        [
+            f"{STATUS}:SUCCESS",
+            "onboardingResults.status:SUCCESS",
+            "result.status:SUCCESS",
+            "eventData.withQualityIssues:false",
+            "analysisData.withQualityIssues:false",
+        ],
+    )
 
 
 @pytest.mark.parametrize(
@@ -806,12 +1134,16 @@ def test_the_idnow_reason_is_kept_only_as_a_code(reason: str | None, message: st
     body = json.loads(load("idnow-aborted"))
     body["identificationprocess"]["reason"] = reason
     result = classify(json.dumps(body).encode(), {})
-    assert [(r.code, r.message) for r in result.reasons] == [("ABORTED", message)]
+    assert [(r.code, r.message) for r in result.reasons] == [
+        ("identificationprocess.result:ABORTED", message)
+    ]
 
 
 def test_the_doc_samples_free_text_reason_is_dropped() -> None:
     result = classify(load("idnow-fraud-suspicion-pending"), {})
-    assert [(r.code, r.message) for r in result.reasons] == [("FRAUD_SUSPICION_PENDING", None)]
+    assert [(r.code, r.message) for r in result.reasons] == [
+        ("identificationprocess.result:FRAUD_SUSPICION_PENDING", None)
+    ]
 
 
 def test_notification_and_results_that_disagree_are_referred() -> None:
@@ -819,7 +1151,33 @@ def test_notification_and_results_that_disagree_are_referred() -> None:
     body["dvfcWebResult"]["onboardingResults"]["status"] = "EXPIRED"
     result = classify(json.dumps(body).encode(), {})
     assert result.outcome is REFER
-    assert result.reasons[0].field == "dvfcWebResult.onboardingResults.status"
+    assert result.reasons[0].code == CONTRADICTION
+    assert result.reasons[0].message == (
+        "eventData.onboardingStatus:SUCCESS contradicts onboardingResults.status:EXPIRED"
+    )
+
+
+def test_monitoring_notes_name_each_alert() -> None:
+    result = classify(load("monitoring-fail"), MONITORING)
+    assert [(r.code, r.message) for r in result.reasons if r.code == "alert"] == [
+        ("alert", "alert 7000570 Fail (SISPlusCheck, Specially Designated Nationals List)"),
+        ("alert", "alert 7000571 False Positive (SISPlusCheck, Politically Exposed Persons)"),
+    ]
+
+
+def test_alerts_counted_but_not_listed_are_missing() -> None:
+    result = classify(load("monitoring-alerts-not-listed"), MONITORING)
+    assert [(r.code, r.field) for r in result.reasons] == [
+        ("missing_value", "alerts.status"),
+        ("numberOfAlerts:2", "numberOfAlerts"),
+    ]
+
+
+@pytest.mark.parametrize("event", ["END_ONBOARDING!", "end onboarding.", "IDENTIFICATION_PROCESS"])
+def test_an_unknown_event_is_never_decided_as_a_known_one(event: str) -> None:
+    """Its word may be a known event's (``end_onboarding``); it is still an unknown event."""
+    result = classify(onboarding("SUCCESS", event=event), {})
+    assert (result.outcome, [r.code for r in result.reasons]) == (PENDING, ["unrecognised_event"])
 
 
 def test_createad_and_created_agree() -> None:

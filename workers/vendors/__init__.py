@@ -1,4 +1,9 @@
-"""The vendor registry: one line per vendor. A vendor without a line here is dead-lettered."""
+"""The vendor registry: one line per vendor. A vendor without a line here is dead-lettered.
+
+Each adapter reads a body into :class:`policy.Facts`; its table (``<vendor>.toml`` beside it)
+decides the outcome. ``CLASSIFIERS`` decide by the shipped tables; a worker decides by its
+deployment's effective policy (workers/policies.py).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,16 @@ from collections.abc import Mapping
 from workers.vendors import idwise, incode, metamap, policy, w2
 from workers.vendors.base import Classifier
 
+EXTRACTORS: Mapping[str, policy.Extractor] = {
+    "incode": incode.extract,
+    "w2": w2.extract,
+    "idwise": idwise.extract,
+    "metamap": metamap.extract,
+}
+
+SHIPPED: Mapping[str, policy.VendorPolicy] = {vendor: policy.load(vendor) for vendor in EXTRACTORS}
+SHIPPED_DIGEST = policy.digest(SHIPPED)
 CLASSIFIERS: Mapping[str, Classifier] = {
-    "incode": incode.classify,
-    "w2": w2.classify,
-    "idwise": idwise.classify,
-    "metamap": policy.classifier(metamap.extract, policy.Table(policy.load("metamap"))),
+    vendor: policy.classifier(extract, policy.Table(SHIPPED[vendor]))
+    for vendor, extract in EXTRACTORS.items()
 }

@@ -1,4 +1,4 @@
-"""IDWise webhooks: decoded and classified by docs/outcomes.md.
+"""IDWise webhooks: decoded here, classified by idwise.toml (docs/policy.md).
 
 Every IDWise webhook is ``{event, body{eventId, journeyId, referenceNo, systemDecision,
 manualDecision, finalDecision, ...}}``; the body varies by event:
@@ -21,20 +21,18 @@ Event words emitted: :func:`base.slug` of the event name (``finished_journey``,
 ``manually_reviewed``, ``finished_user_steps``, ``finished_step``, ``aml_monitor_update``,
 ``finished_spot_check``, ``finished_ongoing_check``, ``updated_journey``,
 ``verification_update_required``, ``kyc_renewal_deadline_exceeded``, ``step_submitted``), of an
-unknown event's name, or ``unknown`` when ``event`` is missing.
+unknown event's name, or ``unknown`` when ``event`` is missing or is an unknown name whose word
+would be a known event's (``Finished Journey!``).
+
+Values extracted: the decisions ``systemDecision``, ``manualDecision``, ``finalDecision`` and
+``manualReviewDetails.journeyReviewDecision``, each under the key for the stage the journey is at
+(:func:`_decisions`) and again under a ``.noted`` key for the events that carry no verdict;
+``finalDecision`` missing when there is no decision at all; ``previousSystemDecision``,
+``action``, ``trigger``, ``manualReviewDetails.reasonCode``, and each required step's
+``requiredSteps.stepId`` and ``requiredSteps.reasonCode``.
 
 Subject names: ``journey_id``, ``reference_no``, ``spot_check_journey_id``, ``ongoing_check_id``,
 ``step_id``.
-
-Reason codes: ``<field>:<Value>`` for every decision the body carries (``finalDecision:Rejected``,
-``systemDecision:Refer``, ``manualDecision:Approved``,
-``manualReviewDetails.journeyReviewDecision:Resubmission Requested``,
-``previousSystemDecision:Complete``), spelled as IDWise documents it when recognised;
-``action:<action>``, ``trigger:<trigger>``; the vendor's ``reasonCode`` of a required step or a
-review; ``missing_value`` (field ``finalDecision``) when no decision is set; and
-``provisional``, ``resubmission_requested``,
-``verification_update_required``, ``kyc_renewal_deadline_exceeded``, ``unrecognised_value``,
-``contradiction``, ``unrecognised_event``.
 
 Identity: ``(eventId,)``, which IDWise keeps across retries. A legacy body without ``eventId``
 falls back to the body hash: nothing else in it (no timestamp) tells two events of one journey
@@ -47,9 +45,9 @@ from collections.abc import Mapping
 
 import msgspec
 
-from shared.outcome import Outcome, Reason
 from workers.vendors import base
-from workers.vendors.base import Classification, Id
+from workers.vendors.base import Id
+from workers.vendors.policy import Facts, Value
 
 # IDWise sends ids as strings; a reference number the client chose may arrive as a number.
 
@@ -90,240 +88,105 @@ class Webhook(msgspec.Struct, frozen=True):
 
 _decoder = base.lenient_decoder(Webhook)
 
-FINISHED_JOURNEY = "Finished Journey"
-MANUALLY_REVIEWED = "Manually Reviewed"
-FINISHED_USER_STEPS = "Finished User Steps"
-FINISHED_STEP = "Finished Step"
 AML_MONITOR_UPDATE = "AML Monitor Update"
-FINISHED_SPOT_CHECK = "Finished Spot Check"
-FINISHED_ONGOING_CHECK = "Finished Ongoing Check"
-UPDATED_JOURNEY = "Updated Journey"
-VERIFICATION_UPDATE_REQUIRED = "Verification Update Required"
-KYC_RENEWAL_DEADLINE_EXCEEDED = "KYC Renewal Deadline Exceeded"
-STEP_SUBMITTED = "Step Submitted"
-
-# Events whose decisions are the verdict (final, falling back to system).
-_VERDICT_EVENTS = (
-    FINISHED_JOURNEY,
-    MANUALLY_REVIEWED,
+_EVENT_NAMES = (
+    "Finished Journey",
+    "Manually Reviewed",
     AML_MONITOR_UPDATE,
-    FINISHED_SPOT_CHECK,
-    FINISHED_ONGOING_CHECK,
-    UPDATED_JOURNEY,
+    "Finished Spot Check",
+    "Finished Ongoing Check",
+    "Updated Journey",
+    "Finished User Steps",
+    "Finished Step",
+    "Step Submitted",
+    "Verification Update Required",
+    "KYC Renewal Deadline Exceeded",
 )
-# Sent while the user is still going: whatever decision they carry is not yet a verdict.
-_PROVISIONAL = (FINISHED_USER_STEPS, FINISHED_STEP, STEP_SUBMITTED)
-
 _EVENTS = base.EnumTable(
     {
-        **{name: name for name in (*_VERDICT_EVENTS, *_PROVISIONAL)},
-        VERIFICATION_UPDATE_REQUIRED: VERIFICATION_UPDATE_REQUIRED,
-        KYC_RENEWAL_DEADLINE_EXCEEDED: KYC_RENEWAL_DEADLINE_EXCEEDED,
+        **{name: name for name in _EVENT_NAMES},
         # IDWise's own page names the AML event so once.
         "AML Monior Update": AML_MONITOR_UPDATE,
     }
 )
-
-RESUBMISSION_REQUESTED = "Resubmission Requested"
-APPROVED = "Approved"
-REJECTED = "Rejected"
-
-# Decision value -> (IDWise's spelling, outcome). Resubmission is a reviewer asking the user to
-# act again (IDWise's manual review API names it so).
-_DECISIONS = base.EnumTable(
-    {
-        "Complete": Outcome.PASS,
-        APPROVED: Outcome.PASS,
-        REJECTED: Outcome.FAIL,
-        "Refer": Outcome.REFER,
-        "Incomplete": Outcome.PENDING,
-        RESUBMISSION_REQUESTED: Outcome.PENDING,
-        "Resubmit": Outcome.PENDING,
-    }
-)
-_RESUBMISSION = frozenset({RESUBMISSION_REQUESTED, "Resubmit"})
+_EVENT_WORDS = frozenset(base.slug(name) for name in _EVENT_NAMES)
+UNKNOWN = "unknown"
 
 SYSTEM = "systemDecision"
 MANUAL = "manualDecision"
 FINAL = "finalDecision"
 REVIEW = "manualReviewDetails.journeyReviewDecision"
-PREVIOUS_SYSTEM = "previousSystemDecision"
-# The reviewer's own verdicts; the final decision mirrors them once a review happened.
-_REVIEWER_FIELDS = (MANUAL, REVIEW)
-
-# The values IDWise documents for each field (rule 2): a system decision is never Approved, a
-# reviewer's never Complete. Anything else in that field is unrecognised, not guessed at.
-_SYSTEM_VALUES = frozenset({"Complete", "Incomplete", "Refer"})
-_REVIEWER_VALUES = frozenset({APPROVED, REJECTED, *_RESUBMISSION})
-_ALLOWED: Mapping[str, frozenset[str]] = {
-    SYSTEM: _SYSTEM_VALUES,
-    PREVIOUS_SYSTEM: _SYSTEM_VALUES,
-    MANUAL: _REVIEWER_VALUES,
-    REVIEW: _REVIEWER_VALUES,
-    FINAL: _SYSTEM_VALUES | _REVIEWER_VALUES,
-}
-
-Decisions = Mapping[str, tuple[str, Outcome]]
 
 
-def classify(body: bytes, headers: Mapping[str, str]) -> Classification:
+def extract(body: bytes, headers: Mapping[str, str]) -> Facts:
     hook = base.decode(_decoder, body)
     name = _EVENTS.get(hook.event)
-    if name is None:
-        reason = base.unrecognised_event("event", hook.event)
-        return _classification(hook, base.slug(hook.event or ""), Outcome.PENDING, (reason,))
-    event = base.slug(name)
-    if name in _PROVISIONAL:
-        reason = Reason("provisional", f"{name} is provisional: its decision is not a verdict")
-        return _classification(hook, event, Outcome.PENDING, (reason,))
-    if name == VERIFICATION_UPDATE_REQUIRED:
-        reason = Reason("verification_update_required", "the user must resubmit steps")
-        return _classification(hook, event, Outcome.PENDING, (reason,))
-    if name == KYC_RENEWAL_DEADLINE_EXCEEDED:
-        reason = Reason(
-            "kyc_renewal_deadline_exceeded", "required steps not resubmitted before the deadline"
-        )
-        return _classification(hook, event, Outcome.FAIL, (reason,))
-    outcome, reasons = _verdict(hook.body)
-    return _classification(hook, event, outcome, reasons)
-
-
-def _raw_decisions(body: Body) -> dict[str, str]:
-    details = body.manual_review_details
-    fields = {
-        SYSTEM: body.system_decision,
-        MANUAL: body.manual_decision,
-        FINAL: body.final_decision,
-        REVIEW: details.journey_review_decision if details is not None else None,
+    data = hook.body
+    details = data.manual_review_details
+    steps = data.required_steps or []
+    values: dict[str, Value | tuple[Value, ...]] = {
+        **_decisions(data),
+        **{f"{key}.noted": value for key, value in _said(data).items()},
+        "previousSystemDecision": _text(data.previous_system_decision),
+        "action": data.action,
+        "trigger": data.trigger,
+        "manualReviewDetails.reasonCode": details.reason_code if details is not None else None,
+        "requiredSteps.stepId": tuple(base.id_text(step.step_id) for step in steps),
+        "requiredSteps.reasonCode": tuple(step.reason_code for step in steps),
     }
-    return {field: value.strip() for field, value in fields.items() if value and value.strip()}
-
-
-def _verdict(body: Body) -> tuple[Outcome, tuple[Reason, ...]]:
-    raw = _raw_decisions(body)
-    recognised = {field: _recognised(field, value) for field, value in raw.items()}
-    unknown = tuple(
-        base.unrecognised(field, raw[field])
-        for field, decision in recognised.items()
-        if decision is None
-    )
-    if unknown:
-        return Outcome.REFER, unknown
-    decisions = {field: decision for field, decision in recognised.items() if decision}
-    if not decisions:
-        reason = base.missing(FINAL, "no decision in the event: fetch the journey")
-        return Outcome.PENDING, (reason,)
-    resubmission = _resubmission(decisions)
-    if resubmission is not None:
-        return resubmission
-    clash = _contradiction(decisions)
-    if clash is not None:
-        return Outcome.REFER, (clash,)
-    deciding = next(field for field in (FINAL, *_REVIEWER_FIELDS, SYSTEM) if field in decisions)
-    return decisions[deciding][1], ()
-
-
-def _recognised(field: str, value: str) -> tuple[str, Outcome] | None:
-    """The decision as IDWise spells it and its outcome, if IDWise documents it for the field."""
-    decision = _DECISIONS.find(value)
-    return decision if decision is not None and decision[0] in _ALLOWED[field] else None
-
-
-def _resubmission(decisions: Decisions) -> tuple[Outcome, tuple[Reason, ...]] | None:
-    """A reviewer asking the user to resubmit is pending, unless a reviewer verdict says else."""
-    asking = [
-        field
-        for field in (*_REVIEWER_FIELDS, FINAL)
-        if field in decisions and decisions[field][0] in _RESUBMISSION
-    ]
-    if not asking:
-        return None
-    verdicts = [
-        field
-        for field in (*_REVIEWER_FIELDS, FINAL)
-        if field in decisions and decisions[field][0] in (APPROVED, REJECTED)
-    ]
-    if verdicts:
-        clash = Reason(
-            base.CONTRADICTION,
-            f"{asking[0]} asks for resubmission but {verdicts[0]} is {decisions[verdicts[0]][0]}",
-            verdicts[0],
-        )
-        return Outcome.REFER, (clash,)
-    reason = Reason("resubmission_requested", "a manual review asked for resubmission", asking[0])
-    return Outcome.PENDING, (reason,)
-
-
-def _contradiction(decisions: Decisions) -> Reason | None:
-    """Two decisions that should agree but name different outcomes.
-
-    The final decision mirrors the reviewer's once a review happened, else the system's; a final
-    decision missing beside a review must at least agree with the system decision it falls back
-    to. Outcomes are compared, not spellings: Complete and Approved are both a pass.
-    """
-    reviewer = [field for field in _REVIEWER_FIELDS if field in decisions]
-    if FINAL in decisions:
-        pairs = [(FINAL, field) for field in reviewer] or [(FINAL, SYSTEM)]
-    else:
-        pairs = [(SYSTEM, field) for field in reviewer]
-    if len(reviewer) == 2:
-        pairs.append((MANUAL, REVIEW))
-    for left, right in pairs:
-        if left in decisions and right in decisions and decisions[left][1] != decisions[right][1]:
-            return Reason(
-                base.CONTRADICTION,
-                f"{left} {decisions[left][0]} contradicts {right} {decisions[right][0]}",
-                left,
-            )
-    return None
-
-
-def _decision_reasons(body: Body) -> tuple[Reason, ...]:
-    raw = _raw_decisions(body)
-    if body.previous_system_decision and body.previous_system_decision.strip():
-        raw[PREVIOUS_SYSTEM] = body.previous_system_decision.strip()
-    reasons = []
-    for field, value in raw.items():
-        known = _recognised(field, value)
-        code = base.code(f"{field}:{known[0] if known else value}") or field
-        reasons.append(Reason(code, None, field))
-    return tuple(reasons)
-
-
-def _context_reasons(body: Body) -> tuple[Reason, ...]:
-    reasons = [
-        Reason(base.code(f"{field}:{value.strip()}") or field, None, field)
-        for field, value in (("action", body.action), ("trigger", body.trigger))
-        if value and value.strip()
-    ]
-    details = body.manual_review_details
-    review_code = base.code(details.reason_code) if details is not None else None
-    if review_code:
-        reasons.append(
-            Reason(review_code, "manual review reason", "manualReviewDetails.reasonCode")
-        )
-    for step in body.required_steps or ():
-        message = f"step {step.step_id} must be resubmitted" if step.step_id is not None else None
-        code = base.code(step.reason_code) or "required_step"
-        reasons.append(Reason(code, message, "requiredSteps"))
-    return tuple(reasons)
-
-
-def _classification(
-    hook: Webhook, event: str, outcome: Outcome, reasons: tuple[Reason, ...]
-) -> Classification:
-    body = hook.body
-    event_id = base.id_text(body.event_id)
-    return Classification(
-        event=event,
-        outcome=outcome,
-        reasons=(*reasons, *_decision_reasons(body), *_context_reasons(body)),
+    event_id = base.id_text(data.event_id)
+    return Facts(
+        event=base.slug(name) if name is not None else _unrecognised_word(hook.event),
+        event_name=hook.event,
+        event_field="event",
+        values=values,
         subject=base.subject(
-            journey_id=body.journey_id,
-            reference_no=body.reference_no,
-            spot_check_journey_id=body.spot_check_journey_id,
-            ongoing_check_id=body.ongoing_check_id,
-            step_id=body.step_id,
+            journey_id=data.journey_id,
+            reference_no=data.reference_no,
+            spot_check_journey_id=data.spot_check_journey_id,
+            ongoing_check_id=data.ongoing_check_id,
+            step_id=data.step_id,
         ),
         identity=(event_id,) if event_id else None,
     )
+
+
+def _said(body: Body) -> dict[str, str | None]:
+    """The four decisions as sent (stripped; None when absent, null or blank)."""
+    details = body.manual_review_details
+    return {
+        SYSTEM: _text(body.system_decision),
+        MANUAL: _text(body.manual_decision),
+        FINAL: _text(body.final_decision),
+        REVIEW: _text(details.journey_review_decision if details is not None else None),
+    }
+
+
+def _decisions(body: Body) -> dict[str, Value]:
+    """The decisions under the keys of the journey's stage, which decides what they are compared
+    with (idwise.toml says how each key reads)."""
+    said = _said(body)
+    system, manual, final, review = said[SYSTEM], said[MANUAL], said[FINAL], said[REVIEW]
+    if manual or review:
+        # A reviewer decided: finalDecision mirrors them, or while it is null the system's
+        # decision stands in for it; beside a final decision the system's is only said.
+        if final:
+            read = {MANUAL: manual, REVIEW: review, f"{FINAL}.reviewed": final}
+            read[f"{SYSTEM}.superseded"] = system
+        else:
+            read = {MANUAL: manual, REVIEW: review, f"{SYSTEM}.reviewed": system}
+    else:
+        read = {FINAL: final, SYSTEM: system}
+    present: dict[str, Value] = {key: value for key, value in read.items() if value}
+    # No decision at all: the final decision is missing (the table says what that means).
+    return present or {FINAL: None}
+
+
+def _unrecognised_word(name: str | None) -> str:
+    """An unknown event's word: never a known event's, which the table would decide by."""
+    word = base.slug(name or "")
+    return UNKNOWN if word in _EVENT_WORDS else word
+
+
+def _text(value: str | None) -> str | None:
+    return (value.strip() or None) if value else None

@@ -1,4 +1,4 @@
-"""Incode ("Omni") webhooks: decoded and classified by docs/outcomes.md.
+"""Incode ("Omni") webhooks: decoded here, classified by incode.toml (docs/policy.md).
 
 Incode sends no event name: its webhooks share one endpoint and are told apart by their fields.
 
@@ -10,27 +10,24 @@ Incode sends no event name: its webhooks share one endpoint and are told apart b
 - Global watchlist update: ``{interviewId, ref, search_id}``.
 
 A JSON object carrying an Incode id (``interviewId`` or ``customerId``) but none of these shapes
-is a webhook kind this adapter does not know yet: ``pending`` with ``unrecognised_event``
-(rule 3). Any other object is undecodable (rule 5).
+is a webhook kind this adapter does not know yet: event word ``unknown``, which the table does not
+list (``pending``, ``unrecognised_event``, rule 3). Any other object is undecodable (rule 5).
 
 Event words emitted: ``authentication``, ``onboarding_status``, ``watchlist_update``, and
 ``unknown`` for the unrecognised kind.
 
+Values extracted: for authentication ``overallStatus``, the flags ``hasLenses``, ``hasFaceMask``,
+``spoofAttempt`` and ``faceMatch`` (as ``true`` or ``false``), and, where the body reports an
+error (a code or an error's text), ``errorCode`` as a string (4003, "4003" and " 4003 " are one
+code). Incode's message, from ``errorMessage`` or else ``error`` (``NA``, Incode's placeholder,
+is no message), goes on the ``errorCode:<code>`` reason; error text sent without a code is the
+note ``error`` (field ``errorCode``). For onboarding status, ``onboardingStatus``. A watchlist
+update carries no value: the table decides it by its event.
+
 Subject names: ``customer_id``, ``interview_id``, ``transaction_id`` (authentication);
 ``interview_id``, ``external_id``, ``client_id``, ``flow_id`` (onboarding status);
-``interview_id``, ``ref``, ``search_id`` (watchlist update).
-
-Onboarding statuses: the listed ones as docs/outcomes.md maps them, and any other name ending in
-``_FINISHED`` (``CURP_VALIDATION_FINISHED``) is progress too (``pending``); anything else is
-``refer``. A PASS with ``hasLenses`` or ``hasFaceMask`` stays a pass: only a face mismatch or a
-spoof attempt contradicts it.
-
-Reason codes: ``overallStatus:<STATUS>`` and ``onboardingStatus:<STATUS>`` for the verdict field
-as read; the vendor's own ``errorCode`` (as a string, message from ``errorMessage`` or
-``error``); ``<flag>:<value>`` (``hasLenses:true``, ``hasFaceMask:true``, ``spoofAttempt:true``,
-``faceMatch:false``) explaining a FAIL sent without error fields; ``missing_value``
-(``overallStatus`` or ``onboardingStatus`` absent), ``unrecognised_value``, ``contradiction``,
-``watchlist_update``, ``unrecognised_event``. Vendor codes in reasons are capped (base.code).
+``interview_id``, ``ref``, ``search_id`` (watchlist update); ``customer_id``, ``interview_id``
+(unknown).
 
 Identity (Incode sends no event id; shared/docs/vendors.md): authentication
 ``("authentication", transactionId)``; without a transactionId (Incode's own 4003/4004 examples
@@ -45,9 +42,10 @@ from collections.abc import Mapping
 
 import msgspec
 
-from shared.outcome import Outcome, Reason
+from shared.outcome import Reason
 from workers.vendors import base
-from workers.vendors.base import Classification, Id, Undecodable
+from workers.vendors.base import Id, Undecodable
+from workers.vendors.policy import Facts
 
 # Incode documents its ids as strings; watchlist search ids come from a screening provider that
 # numbers them, and error codes arrive as numbers or strings.
@@ -154,33 +152,21 @@ _AUTHENTICATION_KEYS = (
     "error_message",
 )
 
-_OVERALL_STATUS = base.EnumTable({"PASS": Outcome.PASS, "FAIL": Outcome.FAIL})
-
-# The user-facing failures Incode documents; any other code is an Incode API exception.
-_USER_ERRORS: Mapping[str, str] = {
-    "4003": "user blacklisted",
-    "4004": "non-existing customer",
-    "4005": "spoof attempt",
-    "4015": "user not recognized",
-}
-
-# Every *_FINISHED status is progress: the verdict itself is fetched from Incode's score API.
-_ONBOARDING_STATUSES = base.EnumTable(
-    {
-        "MANUAL_REVIEW_APPROVED": Outcome.PASS,
-        "MANUAL_REVIEW_REJECTED": Outcome.FAIL,
-        "ID_VALIDATION_FINISHED": Outcome.PENDING,
-        # Listed by Incode, though FINISHED does not end it.
-        "ID_VALIDATION_FINISHED_SECOND_ID": Outcome.PENDING,
-        "POST_PROCESSING_FINISHED": Outcome.PENDING,
-        "FACE_VALIDATION_FINISHED": Outcome.PENDING,
-        "GOVERNMENT_VALIDATION_FINISHED": Outcome.PENDING,
-        "ONBOARDING_FINISHED": Outcome.PENDING,
-    }
+# Incode's onboarding statuses as spelled in an identity, so that one event in another case or
+# with other separators keeps one identity. Names only: what each means is incode.toml's.
+_ONBOARDING_STATUSES = base.EnumTable.of(
+    "MANUAL_REVIEW_APPROVED",
+    "MANUAL_REVIEW_REJECTED",
+    "ID_VALIDATION_FINISHED",
+    "ID_VALIDATION_FINISHED_SECOND_ID",
+    "POST_PROCESSING_FINISHED",
+    "FACE_VALIDATION_FINISHED",
+    "GOVERNMENT_VALIDATION_FINISHED",
+    "ONBOARDING_FINISHED",
 )
 
 
-def classify(body: bytes, headers: Mapping[str, str]) -> Classification:
+def extract(body: bytes, headers: Mapping[str, str]) -> Facts:
     shape = base.decode(_shape_decoder, body)
     if shape.has("onboarding_status"):
         return _onboarding(base.decode(_onboarding_decoder, body))
@@ -207,16 +193,45 @@ def _error_code(value: Id | None) -> str | None:
     return code or None
 
 
-# --- authentication -------------------------------------------------------------------------
+def _error_message(auth: Authentication) -> str | None:
+    # Incode's table prints "NA" where it sends no message.
+    for text in (auth.error_message, auth.error):
+        if text and text.strip() and text.strip().upper() != "NA":
+            return text.strip()
+    return None
 
 
-def _authentication(auth: Authentication) -> Classification:
-    outcome, reasons = _authentication_verdict(auth)
+def _flag(value: bool | None) -> str | None:
+    return None if value is None else str(value).lower()
+
+
+def _authentication(auth: Authentication) -> Facts:
+    values: dict[str, str | None] = {
+        "overallStatus": auth.overall_status,
+        "hasLenses": _flag(auth.has_lenses),
+        "hasFaceMask": _flag(auth.has_face_mask),
+        "spoofAttempt": _flag(auth.spoof_attempt),
+        "faceMatch": _flag(auth.face_match),
+    }
+    messages: dict[str, str] = {}
+    notes: tuple[Reason, ...] = ()
+    code = _error_code(auth.error_code)
+    message = _error_message(auth)
+    # errorCode is read only where the body reports an error: a code, or an error's text (then
+    # without a code, which the table requires). Blank error fields report nothing.
+    if code is not None or message is not None:
+        values["errorCode"] = code
+        if message is not None and code is not None:
+            messages["errorCode"] = message
+        elif message is not None:
+            # No code to carry Incode's message: it is said on its own.
+            notes = (Reason("error", message, "errorCode"),)
     transaction_id = base.id_text(auth.transaction_id)
-    return Classification(
+    return Facts(
         event=AUTHENTICATION,
-        outcome=outcome,
-        reasons=reasons,
+        values=values,
+        messages=messages,
+        notes=notes,
         subject=base.subject(
             customer_id=auth.customer_id,
             interview_id=auth.interview_id,
@@ -226,91 +241,12 @@ def _authentication(auth: Authentication) -> Classification:
     )
 
 
-def _authentication_verdict(auth: Authentication) -> tuple[Outcome, tuple[Reason, ...]]:
-    code = _error_code(auth.error_code)
-    message = _error_message(auth)
-    errors = (Reason(base.code(code) or "error", message, "errorCode"),) if code or message else ()
-    raw_status = (auth.overall_status or "").strip()
-    known = _OVERALL_STATUS.find(raw_status)
-    found = (Reason(f"overallStatus:{known[0]}", None, "overallStatus"),) if known else ()
-    # An API exception is Incode's own failure whatever status came with it.
-    if code is not None and code not in _USER_ERRORS:
-        if not found and raw_status:
-            found = (base.unrecognised("overallStatus", raw_status),)
-        return Outcome.SYSTEM_ERROR, (*errors, *found)
-    if not raw_status:
-        missing = base.missing("overallStatus", "authentication without overallStatus")
-        return Outcome.REFER, (missing, *errors)
-    if known is None:
-        return Outcome.REFER, (base.unrecognised("overallStatus", raw_status), *errors)
-    outcome = known[1]
-    if errors and code is None:
-        # Error text without a code is neither a documented failure nor a documented exception.
-        unclear = Reason(
-            base.UNRECOGNISED_VALUE, "error fields sent without errorCode", "errorCode"
-        )
-        return Outcome.REFER, (unclear, *found, *errors)
-    if outcome is Outcome.PASS:
-        return _pass(auth, code, found, errors)
-    return Outcome.FAIL, (*found, *errors, *_flags(auth))
-
-
-def _pass(
-    auth: Authentication,
-    code: str | None,
-    found: tuple[Reason, ...],
-    errors: tuple[Reason, ...],
-) -> tuple[Outcome, tuple[Reason, ...]]:
-    if code is not None:
-        clash = Reason(
-            base.CONTRADICTION,
-            f"overallStatus PASS with errorCode {code} ({_USER_ERRORS[code]})",
-            "errorCode",
-        )
-        return Outcome.REFER, (clash, *found, *errors)
-    # A PASS that Incode's own signals call a face mismatch or a spoof is not passed unseen.
-    flags = tuple(
-        reason for reason in _flags(auth) if reason.field in ("faceMatch", "spoofAttempt")
-    )
-    if flags:
-        clash = Reason(
-            base.CONTRADICTION,
-            "overallStatus PASS with " + ", ".join(reason.code for reason in flags),
-            flags[0].field,
-        )
-        return Outcome.REFER, (clash, *found, *flags)
-    return Outcome.PASS, found
-
-
-def _error_message(auth: Authentication) -> str | None:
-    # Incode's table prints "NA" where it sends no message.
-    for text in (auth.error_message, auth.error):
-        if text and text.strip() and text.strip().upper() != "NA":
-            return text.strip()
-    return None
-
-
-def _flags(auth: Authentication) -> tuple[Reason, ...]:
-    """The signals that explain a FAIL Incode sends without error fields (lenses, mask...)."""
-    signals = (
-        ("hasLenses", auth.has_lenses is True, "true"),
-        ("hasFaceMask", auth.has_face_mask is True, "true"),
-        ("spoofAttempt", auth.spoof_attempt is True, "true"),
-        ("faceMatch", auth.face_match is False, "false"),
-    )
-    return tuple(Reason(f"{name}:{value}", None, name) for name, raised, value in signals if raised)
-
-
-# --- onboarding status and watchlist ---------------------------------------------------------
-
-
-def _onboarding(hook: OnboardingStatus) -> Classification:
-    status, outcome, reason = _onboarding_verdict(hook.onboarding_status)
+def _onboarding(hook: OnboardingStatus) -> Facts:
     interview_id = base.id_text(hook.interview_id)
-    return Classification(
+    status = _status_key(hook.onboarding_status)
+    return Facts(
         event=ONBOARDING_STATUS,
-        outcome=outcome,
-        reasons=(reason,),
+        values={"onboardingStatus": hook.onboarding_status},
         subject=base.subject(
             interview_id=interview_id,
             external_id=hook.external_id,
@@ -321,45 +257,34 @@ def _onboarding(hook: OnboardingStatus) -> Classification:
     )
 
 
-def _onboarding_verdict(raw: str | None) -> tuple[str, Outcome, Reason]:
-    """The status as spelled for reasons and identity, its outcome, and the reason."""
+def _status_key(raw: str | None) -> str:
+    """The status as spelled in the identity, as it was before the policy became data (an
+    unlisted ``*_FINISHED`` status by its words), so that identities do not change."""
     text = (raw or "").strip()
     if not text:
-        return "", Outcome.REFER, base.missing("onboardingStatus", "no onboardingStatus")
+        return ""
     known = _ONBOARDING_STATUSES.find(text)
+    if known is not None:
+        return known[0]
     words = base.words(text)
-    if known is None and words and len(words) > 1 and words[-1] == "FINISHED":
-        # A *_FINISHED status Incode has not listed yet is progress all the same.
-        known = "_".join(words), Outcome.PENDING
-    if known is None:
-        return base.key(text) or "", Outcome.REFER, base.unrecognised("onboardingStatus", raw)
-    status, outcome = known
-    found = base.code(f"onboardingStatus:{status}") or "onboardingStatus"
-    message = "progress only: fetch the score from Incode" if outcome is Outcome.PENDING else None
-    return status, outcome, Reason(found, message, "onboardingStatus")
+    if words and len(words) > 1 and words[-1] == "FINISHED":
+        return "_".join(words)
+    return base.key(text) or ""
 
 
-def _watchlist(hook: WatchlistUpdate) -> Classification:
+def _watchlist(hook: WatchlistUpdate) -> Facts:
     ids = (base.id_text(hook.interview_id), base.id_text(hook.ref), base.id_text(hook.search_id))
-    reason = Reason(WATCHLIST_UPDATE, "a global watchlist monitoring hit changed")
-    return Classification(
+    return Facts(
         event=WATCHLIST_UPDATE,
-        outcome=Outcome.REFER,
-        reasons=(reason,),
         subject=base.subject(interview_id=ids[0], ref=ids[1], search_id=ids[2]),
         identity=(WATCHLIST_UPDATE, *(part or "" for part in ids)) if any(ids) else None,
     )
 
 
-def _unrecognised(hook: Authentication) -> Classification:
-    reason = Reason(
-        base.UNRECOGNISED_EVENT,
-        "an Incode object with none of the authentication, onboarding status or "
-        "watchlist update fields",
-    )
-    return Classification(
+def _unrecognised(hook: Authentication) -> Facts:
+    # Incode names no event: the unrecognised_event reason names the shape, ``unknown``.
+    return Facts(
         event=UNKNOWN,
-        outcome=Outcome.PENDING,
-        reasons=(reason,),
+        event_field="shape",
         subject=base.subject(customer_id=hook.customer_id, interview_id=hook.interview_id),
     )

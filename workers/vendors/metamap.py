@@ -96,6 +96,7 @@ def extract(body: bytes, headers: Mapping[str, str]) -> Facts:
         event=event,
         event_name=hook.event_name,
         event_field="eventName",
+        known=name is not None,
         values=values,
         messages=messages,
         subject=base.subject(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from importlib import resources
@@ -31,11 +32,11 @@ from typing import Literal
 import msgspec
 
 from shared.outcome import Outcome, Reason
+from shared.policy_settings import Meaning
 from workers.vendors import base
 
-# What a value may mean: an outcome, or nothing at all (counted as a reason, deciding nothing).
+# What a value may mean: an outcome, or ``ignore``, nothing at all (a reason deciding nothing).
 IGNORE = "ignore"
-Meaning = Literal["pass", "fail", "refer", "system_error", "pending", "ignore"]
 # What a value the table does not list may mean: never a verdict (rule 2).
 UnknownMeaning = Literal["refer", "system_error", "pending", "ignore"]
 
@@ -62,6 +63,8 @@ class FieldPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class EventPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One event: the fields that decide it, in order, and how they combine."""
 
+    # Decided exactly as another event of the table (its word): a table says a rule once.
+    like: str | None = None
     fields: tuple[str, ...] = ()
     combine: Literal["worst", "first"] = "worst"
     # The outcome the event itself carries. Its fields then only add reasons, unless they
@@ -75,6 +78,10 @@ class EventPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     missing: Outcome = Outcome.REFER
     # The reason code when the event alone decides; default: the event word.
     note: str | None = None
+    # A value the table says is the vendor's own failure (system_error) decides, whatever the
+    # other fields say, agree, contradict or are missing: the vendor says its verdict fields are
+    # not to be trusted (Incode's API exceptions).
+    errors_first: bool = False
     # Groups of fields whose recognised outcomes must be equal, beyond pass against fail.
     agree: tuple[tuple[str, ...], ...] = ()
 
@@ -88,7 +95,7 @@ class VendorPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 Value = str | None
-Values = Mapping[str, Value | tuple[Value, ...]]
+Read = Mapping[str, Value | tuple[Value, ...]]
 
 
 class Facts(msgspec.Struct, frozen=True, kw_only=True):
@@ -98,9 +105,12 @@ class Facts(msgspec.Struct, frozen=True, kw_only=True):
     event: str
     event_name: str | None = None
     event_field: str = "event"
+    # False when the adapter did not recognise the vendor's event name (rule 3), whatever word
+    # it makes of it: "verification_completed!" must not be decided as verification_completed.
+    known: bool = True
     # Table field key -> the vendor's value as text (None: absent, null or blank), a tuple where
     # the field repeats (alerts). A key left out is a field the adapter does not read here.
-    values: Values = msgspec.field(default_factory=dict)
+    values: Read = msgspec.field(default_factory=dict)
     # The vendor's own message about a field's value (an error's text), put on that field's reason.
     messages: Mapping[str, str] = msgspec.field(default_factory=dict)
     # Reasons that decide nothing but explain (context the vendor sent beside the verdict).
@@ -126,6 +136,8 @@ class Counted(msgspec.Struct, frozen=True):
     kind: Kind
     meaning: Meaning
     reason: Reason
+    # The value as the vendor sent it (None: absent, null or blank).
+    sent: str | None = None
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):
@@ -136,16 +148,53 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     counted: tuple[Counted, ...] = ()
 
 
+class Values:
+    """One field's values as vendors spell them: listed names first, then patterns.
+
+    A name with ``*`` is a pattern, a class of values (``*_FINISHED``, ``*`` for any other code):
+    ``*`` matches any run of characters, case and the separators between words (spaces, ``_``,
+    ``-``) ignored. A pattern never means pass or fail: only a value named in full can be a
+    verdict (rule 2).
+    """
+
+    def __init__(self, values: Mapping[str, Meaning]) -> None:
+        self.names = base.EnumTable({k: v for k, v in values.items() if "*" not in k})
+        self.patterns = [
+            (re.compile(".*".join(map(re.escape, _normal(name).split("*"))), re.ASCII), meaning)
+            for name, meaning in values.items()
+            if "*" in name
+        ]
+        if any(meaning in ("pass", "fail") for _, meaning in self.patterns):
+            raise ValueError("a pattern cannot mean pass or fail: name each such value in full")
+
+    def find(self, value: str) -> tuple[str, Meaning] | None:
+        found = self.names.find(value)
+        if found is not None or not value.isascii():
+            return found
+        normal = _normal(value)
+        for pattern, meaning in self.patterns:
+            if pattern.fullmatch(normal):
+                return value.strip(), meaning
+        return None
+
+
+def _normal(value: str) -> str:
+    return _SEPARATORS.sub("_", value.strip().upper())
+
+
+_SEPARATORS = re.compile(r"[\s_-]+", re.ASCII)
+
+
 class Table:
     """A vendor's policy ready to evaluate: each field's values indexed as vendors spell them."""
 
     def __init__(self, policy: VendorPolicy) -> None:
         self.policy = policy
-        self.lookups = {key: base.EnumTable(field.values) for key, field in policy.fields.items()}
+        self.lookups = {key: Values(field.values) for key, field in policy.fields.items()}
 
 
 def evaluate(table: Table, facts: Facts) -> Decision:
-    event = table.policy.events.get(facts.event)
+    event = table.policy.events.get(facts.event) if facts.known else None
     if event is None:
         reason = base.unrecognised_event(facts.event_field, facts.event_name or facts.event)
         return Decision(
@@ -164,31 +213,36 @@ def evaluate(table: Table, facts: Facts) -> Decision:
 
 
 def _count(
-    table: Table, event: EventPolicy, values: Values, messages: Mapping[str, str]
+    table: Table, event: EventPolicy, values: Read, messages: Mapping[str, str]
 ) -> Iterable[Counted]:
     for key in event.fields:
         field = table.policy.fields[key]
-        name = field.name or key
-        if key not in values:
+        # ``K@event`` is field K as one event reads it (a deployment's change for that event
+        # only, workers/policies.py): the same value, another table.
+        read = key.partition("@")[0]
+        name = field.name or read
+        if read not in values:
             continue  # The adapter does not read this field in this body (an error's fields).
-        sent = values[key]
+        sent = values[read]
         for value in sent if isinstance(sent, tuple) else (sent,):
             if value is None or not value.strip():
                 if key in event.required:
                     reason = base.missing(name, f"{name} is absent, null or blank")
-                    yield Counted(name, Kind.MISSING, event.missing.value, reason)
+                    yield Counted(name, Kind.MISSING, event.missing.value, reason, value)
                 continue
-            message = messages.get(key)
+            message = messages.get(read)
             found = table.lookups[key].find(value)
             if found is not None:
                 canonical, meaning = found
-                yield Counted(name, Kind.VALUE, meaning, _reason(name, canonical, message))
+                reason = _reason(name, canonical, message)
+                yield Counted(name, Kind.VALUE, meaning, reason, value)
             elif field.unknown == IGNORE:
                 # A field that only informs: any value is worth saying, none is a problem.
-                yield Counted(name, Kind.VALUE, IGNORE, _reason(name, value.strip(), message))
+                reason = _reason(name, value.strip(), message)
+                yield Counted(name, Kind.VALUE, IGNORE, reason, value)
             else:
                 reason = base.unrecognised(name, value)
-                yield Counted(name, Kind.UNRECOGNISED, field.unknown, reason)
+                yield Counted(name, Kind.UNRECOGNISED, field.unknown, reason, value)
 
 
 def _reason(field: str, value: str, message: str | None) -> Reason:
@@ -202,6 +256,10 @@ def _combine(
     outcomes = {Outcome(c.meaning) for c in deciding}
     if event.fixed is not None:
         outcomes.add(event.fixed)
+    errors = [c for c in deciding if c.kind is Kind.VALUE and c.meaning == "system_error"]
+    if event.errors_first and errors:
+        error = errors[0]
+        return Outcome.SYSTEM_ERROR, (error.reason,), f"errors first: {error.reason.code}"
     if {Outcome.PASS, Outcome.FAIL} <= outcomes:
         return _contradiction(word, event, deciding, Outcome.PASS, Outcome.FAIL)
     for group in event.agree:
@@ -267,7 +325,31 @@ def classifier(extract: Extractor, table: Table) -> base.Classifier:
 def load(vendor: str) -> VendorPolicy:
     """The table shipped with the package for ``vendor``."""
     text = resources.files("workers.vendors").joinpath(f"{vendor}.toml").read_bytes()
-    return msgspec.toml.decode(text, type=VendorPolicy)
+    return resolved(msgspec.toml.decode(text, type=VendorPolicy))
+
+
+def resolved(table: VendorPolicy) -> VendorPolicy:
+    """The table with each ``like`` event replaced by the event it names, and every name an event
+    uses checked: a table that names a field or event it does not define is refused."""
+    events = {}
+    for word, event in table.events.items():
+        rule = event
+        if event.like is not None:
+            original = table.events.get(event.like)
+            if original is None or original.like is not None:
+                raise ValueError(f"{table.vendor}: {word} is like {event.like!r}, not a rule")
+            rule = original
+        events[word] = rule
+        named = {*rule.fields, *rule.required, *(key for group in rule.agree for key in group)}
+        if undefined := sorted(named - table.fields.keys()):
+            raise ValueError(f"{table.vendor}: {word} reads undefined fields {undefined}")
+        if not set(rule.required) <= set(rule.fields):
+            raise ValueError(f"{table.vendor}: {word}: a required field must be one it reads")
+    for key, field in table.fields.items():
+        Values(field.values)  # a pattern meaning pass or fail is refused here, by name
+        if not all(field.values):
+            raise ValueError(f"{table.vendor}: field {key} lists an empty value")
+    return msgspec.structs.replace(table, events=events)
 
 
 def digest(policies: Mapping[str, VendorPolicy]) -> str:

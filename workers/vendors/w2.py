@@ -1,4 +1,4 @@
-"""W2 webhooks: decoded and classified by docs/outcomes.md.
+"""W2 webhooks: decoded here, classified by w2.toml (docs/policy.md, docs/outcomes.md).
 
 W2 sends several shapes to one endpoint; the ``x-w2-topic`` header tells the notification topics
 apart, and the body tells the two DVFC shapes apart:
@@ -11,17 +11,24 @@ apart, and the body tells the two DVFC shapes apart:
   case-insensitively, since W2 mixes camelCase and PascalCase between topics; a decode error
   names the key as the body spelled it.
 
-Classification (docs/outcomes.md, with the team's decisions on what it leaves open):
+Values extracted, each under W2's key with its parent object (a full path would not fit in a
+reason code):
 
-- START_ONBOARDING is classified by its status as END_ONBOARDING is, but only END_ONBOARDING
-  SUCCESS passes: START_ONBOARDING with SUCCESS is a contradiction (``refer``). A status that is
-  absent or blank is ``refer`` with ``missing_value``.
-- ``identificationprocess.reason`` is kept, as the result reason's message, only when it is a
-  code (``USER_CANCELLATION``): free text may name the person.
-- ``caseResultMonitoring``: each alert's status maps as the other topics' do (Pass, Fail and
-  Refer directly; Open and the risk ratings High/Medium/Low Risk to ``refer``); a False Positive
-  alert counts for nothing (``pending`` when it is all there is). The result is ``refer`` if any
-  alert refers or is unrecognised, or if Pass and Fail alerts meet (``contradiction``).
+- DVFC onboarding: ``eventData.onboardingStatus`` and ``onboardingResults.status`` (without
+  either, the notification's is missing; beside an errorCause, under the keys
+  ``<field>.with_cause``, where the cause explains an ERROR), ``errorCause.code`` when W2 sent a
+  cause (with W2's ``details`` as its message, or said on their own without a code),
+  ``result.status``, ``eventData.withQualityIssues`` and every analysis result's
+  ``analysisData.withQualityIssues`` (as text: ``true``, ``1``...), each only when W2 sent it;
+  and ``notification.event``, which only START_ONBOARDING reads (only END_ONBOARDING may pass).
+  ``onboardingResults.message`` is the message of ``onboardingResults.status``.
+- IDnow-style: ``identificationprocess.result``; its ``reason`` is the result's message only when
+  it is a code (``USER_CANCELLATION``): an agent's free text there may name the person.
+- ``caseResultMonitoring``: every alert's ``alerts.status`` (missing when W2 counts alerts but
+  lists none), and a note per alert naming it (id, service and source).
+- ``AlertRemediation``: ``AlertStatus`` (or ``Status``); ``BundleRemediation``:
+  ``BundleRemediationStatus`` (or ``BundleStatus``, or ``Status``). Comments and User (free text
+  and a reviewer's email) are never read.
 
 Event words: ``start_onboarding``, ``end_onboarding``, ``identification_process``,
 ``case_result_monitoring``, ``alert_remediation``, ``bundle_remediation``; for a DVFC event or a
@@ -41,9 +48,10 @@ from typing import TypeAlias, TypeVar
 
 import msgspec
 
-from shared.outcome import Outcome, Reason
+from shared.outcome import Reason
 from workers.vendors import base
-from workers.vendors.base import Classification, Id, Undecodable
+from workers.vendors.base import Id, Undecodable
+from workers.vendors.policy import Facts, Value
 
 T = TypeVar("T")
 
@@ -160,19 +168,6 @@ class BundleRemediation(_Topic, frozen=True):
 _DVFC_DECODER = base.lenient_decoder(DvfcBody)
 _OBJECT_DECODER = base.lenient_decoder(dict[str, object])
 
-QUALITY_ISSUES = "quality_issues"
-
-_F_EVENT = "dvfcWebResult.notification.event"
-_F_STATUS = "dvfcWebResult.notification.eventData.onboardingStatus"
-_F_RESULTS_STATUS = "dvfcWebResult.onboardingResults.status"
-_F_RESULT_STATUS = "dvfcWebResult.onboardingResults.result.status"
-_F_CODE = "dvfcWebResult.onboardingResults.errorCause.code"
-_F_QUALITY = "dvfcWebResult.notification.eventData.withQualityIssues"
-_F_ANALYSIS_QUALITY = (
-    "dvfcWebResult.onboardingResults.result.analysisResults[{}].analysisData.withQualityIssues"
-)
-_F_IDENT_RESULT = "identificationprocess.result"
-
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -181,16 +176,9 @@ def _word(name: str) -> str:
     return base.slug(_CAMEL.sub("_", name))
 
 
-_FLAGS = base.EnumTable({"true": True, "1": True, "false": False, "0": False})
-
-
-def _flag(value: Flag) -> bool | None:
-    """A quality flag as a bool; None when it is neither true nor false."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return {0: False, 1: True}.get(value)
-    return _FLAGS.get(value)
+def _flag(value: Flag) -> str:
+    """A quality flag as text, as the table lists it: ``True`` -> ``true``, ``1`` -> ``1``."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _text(value: Id | None) -> str:
@@ -199,166 +187,93 @@ def _text(value: Id | None) -> str:
 
 # --- DVFC onboarding -------------------------------------------------------------------------
 
-# CREATEAD is W2's own spelling in its documentation.
-_STATUSES = base.EnumTable(
-    {
-        "CREATEAD": "CREATED",
-        "CREATED": "CREATED",
-        "CLICKED": "CLICKED",
-        "CAPTURE_ONGOING": "CAPTURE_ONGOING",
-        "SUCCESS": "SUCCESS",
-        "EXPIRED": "EXPIRED",
-        "ERROR": "ERROR",
-    }
-)
-_PROGRESS = {
-    "CREATED": "the onboarding session was initialised",
-    "CLICKED": "the user reached the onboarding start page",
-    "CAPTURE_ONGOING": "the user captured a document but has not completed the onboarding",
-}
-_CAUSE_OUTCOMES = {
-    "USER_ERROR": Outcome.FAIL,
-    "DEVICE_ERROR": Outcome.FAIL,
-    "DOCUMENT_ERROR": Outcome.FAIL,
-    "INTERNAL_ERROR": Outcome.SYSTEM_ERROR,
-    "NETWORK_ERROR": Outcome.SYSTEM_ERROR,
-}
-# errorCause.code as W2 documents it, however W2 spelled it.
-_CAUSES = base.EnumTable.of(*_CAUSE_OUTCOMES)
-_RESULT_STATUSES = base.EnumTable.of("SUCCESS", "ERROR")
 START_ONBOARDING = "start_onboarding"
 END_ONBOARDING = "end_onboarding"
 _EVENTS = base.EnumTable({"START_ONBOARDING": START_ONBOARDING, "END_ONBOARDING": END_ONBOARDING})
 
-Verdict: TypeAlias = tuple[Outcome, list[Reason]]
+STATUS = "eventData.onboardingStatus"
+RESULTS_STATUS = "onboardingResults.status"
+CAUSE = "errorCause.code"
+RESULT_STATUS = "result.status"
+QUALITY = "eventData.withQualityIssues"
+ANALYSIS_QUALITY = "analysisData.withQualityIssues"
+EVENT = "notification.event"
+# Beside an errorCause the statuses are read under keys of their own (w2.toml: ERROR is then the
+# cause's to explain).
+WITH_CAUSE = ".with_cause"
 
 
-def _status(raw: str | None) -> str | None:
-    """The canonical onboarding status, the raw value if unknown, None if absent."""
-    return _STATUSES.get(raw) or base.key(raw)
-
-
-def _cause(cause: ErrorCause | None) -> ErrorCause | None:
-    """The errorCause, or None when W2 sent none (or an empty one)."""
-    if cause is None or (not cause.code and not cause.details):
-        return None
-    return cause
-
-
-def _cause_reason(cause: ErrorCause) -> Reason:
-    return Reason(_CAUSES.get(cause.code) or base.code(cause.code) or "ERROR", cause.details)
-
-
-def _conflicts(data: EventData, results: OnboardingResults) -> list[Reason]:
-    """Rule 2: the notification and the results must tell the same story."""
-    told, found = data.onboarding_status, results.status
-    if told is not None and found is not None and _status(told) != _status(found):
-        message = (
-            f"notification says {base.quoted(told)} but onboardingResults says {base.quoted(found)}"
-        )
-        return [Reason(base.CONTRADICTION, message, _F_RESULTS_STATUS)]
-    inner = results.result.status if results.result is not None else None
-    if inner is None:
-        return []
-    inner_status = _RESULT_STATUSES.get(inner)
-    if inner_status is None:
-        return [base.unrecognised(_F_RESULT_STATUS, inner)]
-    overall = _status(told if told is not None else found)
-    if overall in _RESULT_STATUSES and overall != inner_status:
-        message = (
-            f"onboarding status is {base.quoted(overall)} but the result status is "
-            f"{base.quoted(inner)}"
-        )
-        return [Reason(base.CONTRADICTION, message, _F_RESULT_STATUS)]
-    return []
-
-
-def _quality(data: EventData, results: OnboardingResults) -> list[Reason]:
-    flags: list[tuple[str, Flag | None]] = [(_F_QUALITY, data.with_quality_issues)]
-    analyses = (results.result.analysis_results if results.result else None) or []
-    for index, analysis in enumerate(analyses):
-        if analysis is not None and analysis.analysis_data is not None:
-            field = _F_ANALYSIS_QUALITY.format(index)
-            flags.append((field, analysis.analysis_data.with_quality_issues))
-    reasons = []
-    for field, value in flags:
-        flag = None if value is None else _flag(value)
-        if value is not None and flag is None:
-            reasons.append(base.unrecognised(field, value))
-        elif flag:
-            reasons.append(Reason(QUALITY_ISSUES, "a captured document has quality issues", field))
-    return reasons
-
-
-def _success(data: EventData, results: OnboardingResults) -> Verdict:
-    reasons = _quality(data, results)
-    cause = _cause(results.error_cause)
+def _onboarding_values(
+    event: str | None, data: EventData, results: OnboardingResults
+) -> tuple[dict[str, Value | tuple[Value, ...]], dict[str, str], tuple[Reason, ...]]:
+    """What an onboarding event says, each field only where W2 sent it (the table requires a
+    value of each field read)."""
+    # The event's own name: START_ONBOARDING stands against a SUCCESS (w2.toml).
+    values: dict[str, Value | tuple[Value, ...]] = {EVENT: event}
+    messages: dict[str, str] = {}
+    notes: tuple[Reason, ...] = ()
+    cause = results.error_cause
+    if cause is not None and not (cause.code or cause.details):
+        cause = None  # An empty errorCause is none.
+    # An errorCause is read when W2 sent one (a code or details): then it needs its code.
     if cause is not None:
-        # W2's own sample does this; a success that names an error is no clean pass.
-        contradiction = Reason(base.CONTRADICTION, "status SUCCESS with an errorCause", _F_CODE)
-        reasons += [contradiction, _cause_reason(cause)]
-    if reasons:
-        return Outcome.REFER, reasons
-    return Outcome.PASS, [Reason("SUCCESS", results.message or "the onboarding was completed")]
+        values[CAUSE] = cause.code
+        if cause.details and (cause.code or "").strip():
+            messages[CAUSE] = cause.details
+        elif cause.details:
+            # No code to carry W2's details: they are said on their own.
+            notes = (Reason("error", cause.details, "errorCause.details"),)
+    suffix = "" if cause is None else WITH_CAUSE
+    told, found = data.onboarding_status, results.status
+    # The notification's status, else the results'; without either, the notification's is missing.
+    if told is not None or found is None:
+        values[STATUS + suffix] = told
+    if found is not None:
+        values[RESULTS_STATUS + suffix] = found
+        if results.message:
+            messages[RESULTS_STATUS + suffix] = results.message
+    result = results.result
+    if result is not None and result.status is not None:
+        values[RESULT_STATUS] = result.status
+    if data.with_quality_issues is not None:
+        values[QUALITY] = _flag(data.with_quality_issues)
+    analyses = (result.analysis_results if result is not None else None) or []
+    flags = tuple(
+        _flag(analysis.analysis_data.with_quality_issues)
+        for analysis in analyses
+        if analysis is not None
+        and analysis.analysis_data is not None
+        and analysis.analysis_data.with_quality_issues is not None
+    )
+    if flags:
+        values[ANALYSIS_QUALITY] = flags
+    return values, messages, notes
 
 
-def _error(results: OnboardingResults) -> Verdict:
-    cause = _cause(results.error_cause)
-    if cause is None:
-        return Outcome.SYSTEM_ERROR, [Reason("ERROR", "the onboarding ended in ERROR, no cause")]
-    name = _CAUSES.get(cause.code)
-    if name is None:
-        return Outcome.REFER, [base.unrecognised(_F_CODE, cause.code), _cause_reason(cause)]
-    return _CAUSE_OUTCOMES[name], [_cause_reason(cause)]
-
-
-def _cause_reasons(results: OnboardingResults) -> list[Reason]:
-    cause = _cause(results.error_cause)
-    return [] if cause is None else [_cause_reason(cause)]
-
-
-def _onboarding(data: EventData, results: OnboardingResults, *, ended: bool) -> Verdict:
-    """START_ONBOARDING and END_ONBOARDING by their status; only an ended one may pass."""
-    conflicts = _conflicts(data, results)
-    if conflicts:
-        return Outcome.REFER, conflicts + _cause_reasons(results)
-    raw = data.onboarding_status if data.onboarding_status is not None else results.status
-    if not (raw or "").strip():
-        return Outcome.REFER, [base.missing(_F_STATUS, "no onboardingStatus in the event")]
-    status = _status(raw)
-    if status == "SUCCESS" and not ended:
-        message = "START_ONBOARDING with status SUCCESS: only END_ONBOARDING completes one"
-        clash = Reason(base.CONTRADICTION, message, _F_STATUS)
-        return Outcome.REFER, [clash, *_cause_reasons(results)]
-    if status == "SUCCESS":
-        return _success(data, results)
-    if status == "ERROR":
-        return _error(results)
-    if status == "EXPIRED":
-        message = results.message or "the onboarding expired before the user completed it"
-        return Outcome.FAIL, [Reason("EXPIRED", message), *_cause_reasons(results)]
-    if status in _PROGRESS:
-        return Outcome.PENDING, [Reason(status, _PROGRESS[status])]
-    field = _F_STATUS if data.onboarding_status is not None else _F_RESULTS_STATUS
-    return Outcome.REFER, [base.unrecognised(field, raw)]
-
-
-def _classify_dvfc(body: DvfcBody, dvfc: DvfcWebResult) -> Classification:
+def _dvfc(body: DvfcBody, dvfc: DvfcWebResult) -> Facts:
     notification = dvfc.notification or Notification()
     data = notification.event_data or EventData()
     results = dvfc.onboarding_results or OnboardingResults()
     event = notification.event
     word = _EVENTS.get(event)
+    known = word is not None
     if word is None:
+        # An event W2 has not documented (rule 3).
         word = _word(event or "")
-        outcome, reasons = Outcome.PENDING, [base.unrecognised_event(_F_EVENT, event)]
+        values: dict[str, Value | tuple[Value, ...]] = {}
+        messages: dict[str, str] = {}
+        notes: tuple[Reason, ...] = ()
     else:
-        outcome, reasons = _onboarding(data, results, ended=word == END_ONBOARDING)
+        values, messages, notes = _onboarding_values(event, data, results)
     status = data.onboarding_status if data.onboarding_status is not None else results.status
-    return Classification(
+    return Facts(
         event=word,
-        outcome=outcome,
-        reasons=tuple(reasons),
+        event_name=event,
+        event_field=EVENT,
+        known=known,
+        values=values,
+        messages=messages,
+        notes=notes,
         subject=base.subject(
             result_id=body.id,
             case_id=body.case_id,
@@ -379,44 +294,26 @@ def _classify_dvfc(body: DvfcBody, dvfc: DvfcWebResult) -> Classification:
 
 # --- DVFC, IDnow-style -----------------------------------------------------------------------
 
-_IDENT_RESULTS = base.EnumTable(
-    {
-        "SUCCESS": Outcome.PASS,
-        "FRAUD_SUSPICION_CONFIRMED": Outcome.FAIL,
-        "FRAUD_SUSPICION_PENDING": Outcome.REFER,
-        # Abandoned sessions, as the outcome table says.
-        "ABORTED": Outcome.FAIL,
-        "CANCELED": Outcome.FAIL,
-        "CANCELLED": Outcome.FAIL,
-    }
-)
-
+IDENTIFICATION_PROCESS = "identification_process"
+IDENT_RESULT = "identificationprocess.result"
 
 # IDnow's reason is a code (USER_CANCELLATION, TECH_CONNECTION) or an agent's free text, which
 # may name the person: only a code is kept.
 _REASON_CODE = re.compile(r"[A-Z0-9_]+")
 
 
-def _classify_identification(body: DvfcBody, process: IdentificationProcess) -> Classification:
+def _identification(body: DvfcBody, process: IdentificationProcess) -> Facts:
     result = process.result
-    outcome = _IDENT_RESULTS.get(result)
-    code = base.code(base.key(result))
     reason = (process.reason or "").strip()
     message = base.code(reason) if _REASON_CODE.fullmatch(reason) else None
-    vendor = Reason(code, message) if code else None
-    if outcome is None:
-        reasons = [base.unrecognised(_F_IDENT_RESULT, result)] + ([vendor] if vendor else [])
-        outcome = Outcome.REFER
-    else:
-        reasons = [vendor] if vendor else []
     process_id = next(
         (v for v in (process.id, process.session_id, process.transactionnumber) if v is not None),
         None,
     )
-    return Classification(
-        event="identification_process",
-        outcome=outcome,
-        reasons=tuple(reasons),
+    return Facts(
+        event=IDENTIFICATION_PROCESS,
+        values={IDENT_RESULT: result},
+        messages={IDENT_RESULT: message} if message else {},
         subject=base.subject(
             result_id=body.id,
             case_id=body.case_id,
@@ -427,7 +324,7 @@ def _classify_identification(body: DvfcBody, process: IdentificationProcess) -> 
         identity=None
         if process_id is None
         else (
-            "identification_process",
+            IDENTIFICATION_PROCESS,
             str(process_id),
             base.key(result) or "",
             process.identificationtime or "",
@@ -437,23 +334,6 @@ def _classify_identification(body: DvfcBody, process: IdentificationProcess) -> 
 
 
 # --- x-w2-topic notifications ----------------------------------------------------------------
-
-# Pass, Fail and Refer map directly (docs/outcomes.md); an open alert asks for review. Recognised
-# statuses are reported in one spelling, whatever case W2 sent, so a consumer can match them.
-_VERDICTS = {"Pass": Outcome.PASS, "Fail": Outcome.FAIL, "Refer": Outcome.REFER}
-_ALERT_STATUSES = base.EnumTable(
-    {
-        **_VERDICTS,
-        "Open": Outcome.REFER,
-        # A risk rating is a reviewer's view of one alert, not a verdict on the person.
-        "High Risk": Outcome.REFER,
-        "Medium Risk": Outcome.REFER,
-        "Low Risk": Outcome.REFER,
-        # A dismissed alert changes no verdict.
-        "False Positive": Outcome.PENDING,
-    }
-)
-_BUNDLE_STATUSES = base.EnumTable(_VERDICTS)
 
 
 def _identity(
@@ -465,67 +345,45 @@ def _identity(
     return (word, _text(owner), _text(item), base.key(status) or "", timestamp or "")
 
 
-def _alerts_outcome(outcomes: set[Outcome]) -> tuple[Outcome, list[Reason]]:
-    """One outcome for a monitoring result's alerts: dismissed ones count for nothing."""
-    verdicts = outcomes - {Outcome.PENDING}
-    if not verdicts:
-        return Outcome.PENDING, []
-    if Outcome.REFER in verdicts:
-        return Outcome.REFER, []
-    if len(verdicts) > 1:
-        clash = Reason(base.CONTRADICTION, "alerts both Pass and Fail", "alerts")
-        return Outcome.REFER, [clash]
-    return verdicts.pop(), []
-
-
-def _monitoring(fields: dict[str, object], word: str) -> Classification:
+def _monitoring(fields: dict[str, object], word: str) -> Facts:
     body = _convert(fields, CaseResultMonitoring)
     alerts = [alert for alert in body.alerts or [] if alert is not None]
-    reasons: list[Reason] = []
-    outcomes: set[Outcome] = set()
-    for index, alert in enumerate(alerts):
-        known = _ALERT_STATUSES.find(alert.status)
-        if known is None:
-            reasons.append(base.unrecognised(f"alerts[{index}].status", alert.status))
-            outcomes.add(Outcome.REFER)
-            continue
+    statuses: Value | tuple[Value, ...] = tuple(alert.status for alert in alerts)
+    # Which alert said what: the statuses alone do not tell a consumer which list matched.
+    notes: list[Reason] = []
+    for alert in alerts:
         where = ", ".join(filter(None, (alert.service_name, alert.source)))
-        message = f"alert {_text(alert.alert_id)} ({where})" if where else None
-        reasons.append(Reason(known[0], message))
-        outcomes.add(known[1])
-    outcome, clash = _alerts_outcome(outcomes)
-    reasons = clash + reasons
-    if not alerts:
-        count = body.number_of_alerts or 0
-        if count > 0:
-            reasons.append(Reason("alerts_missing", f"{count} alerts reported, none listed"))
-            outcome = Outcome.REFER
-        else:
-            reasons.append(Reason("no_alerts", "the monitoring result carries no alerts"))
-    return Classification(
+        status = base.code(alert.status)
+        message = " ".join(
+            filter(None, (f"alert {_text(alert.alert_id)}", status, f"({where})" if where else ""))
+        )
+        notes.append(Reason("alert", message, "alerts"))
+    count = body.number_of_alerts or 0
+    if not alerts and count > 0:
+        # W2 counts alerts it does not list: their statuses are missing.
+        statuses = None
+        notes.append(
+            Reason(
+                f"numberOfAlerts:{count}", f"{count} alerts reported, none listed", "numberOfAlerts"
+            )
+        )
+    return Facts(
         event="case_result_monitoring",
-        outcome=outcome,
-        reasons=tuple(reasons),
+        values={"alerts.status": statuses},
+        notes=tuple(notes),
         subject=base.subject(result_id=body.id, case_id=body.case_id),
         identity=None if body.id is None else (word, str(body.id)),
         occurred_at=base.timestamp(body.result_date),
     )
 
 
-def _alert_remediation(fields: dict[str, object], word: str) -> Classification:
+def _alert_remediation(fields: dict[str, object], word: str) -> Facts:
     body = _convert(fields, AlertRemediation)
     status = body.alert_status if body.alert_status is not None else body.status
-    known = _ALERT_STATUSES.find(status)
-    if known is None:
-        outcome, reasons = Outcome.REFER, [base.unrecognised("AlertStatus", status)]
-    else:
-        name, outcome = known
-        reasons = [Reason(name, f"alert {_text(body.alert_id)} remediated to {name}")]
     # Comments and User are left out: free text and a reviewer's email.
-    return Classification(
+    return Facts(
         event="alert_remediation",
-        outcome=outcome,
-        reasons=tuple(reasons),
+        values={"AlertStatus": status},
         subject=base.subject(case_id=body.case_id, urn=body.urn, alert_id=body.alert_id),
         identity=_identity(
             word,
@@ -538,22 +396,15 @@ def _alert_remediation(fields: dict[str, object], word: str) -> Classification:
     )
 
 
-def _bundle_remediation(fields: dict[str, object], word: str) -> Classification:
+def _bundle_remediation(fields: dict[str, object], word: str) -> Facts:
     body = _convert(fields, BundleRemediation)
     status = next(
         (s for s in (body.bundle_remediation_status, body.bundle_status, body.status) if s),
         None,
     )
-    known = _BUNDLE_STATUSES.find(status)
-    if known is None:
-        outcome, reasons = Outcome.REFER, [base.unrecognised("BundleRemediationStatus", status)]
-    else:
-        name, outcome = known
-        reasons = [Reason(name, "bundle remediated by a reviewer")]
-    return Classification(
+    return Facts(
         event="bundle_remediation",
-        outcome=outcome,
-        reasons=tuple(reasons),
+        values={"BundleRemediationStatus": status},
         subject=base.subject(
             case_id=body.case_id,
             call_reference=body.call_reference,
@@ -570,22 +421,23 @@ def _bundle_remediation(fields: dict[str, object], word: str) -> Classification:
     )
 
 
-def _unknown_topic(fields: dict[str, object], topic: str) -> Classification:
+def _unknown_topic(fields: dict[str, object], topic: str) -> Facts:
     lowered = {name.lower(): value for name, value in fields.items()}
     usable = {
         name: value
         for name in ("id", "caseid")
         if isinstance(value := lowered.get(name), str | int) and not isinstance(value, bool)
     }
-    return Classification(
+    return Facts(
         event=_word(topic),
-        outcome=Outcome.PENDING,
-        reasons=(base.unrecognised_event("x-w2-topic", topic),),
+        event_name=topic,
+        event_field="x-w2-topic",
+        known=False,
         subject=base.subject(result_id=usable.get("id"), case_id=usable.get("caseid")),
     )
 
 
-TopicClassifier: TypeAlias = Callable[[dict[str, object], str], Classification]
+TopicExtractor: TypeAlias = Callable[[dict[str, object], str], Facts]
 
 _TOPICS = base.EnumTable(
     {
@@ -640,20 +492,20 @@ def _convert(fields: dict[str, object], type_: type[T]) -> T:
         raise Undecodable(message) from exc
 
 
-def classify(body: bytes, headers: Mapping[str, str]) -> Classification:
+def extract(body: bytes, headers: Mapping[str, str]) -> Facts:
     topic = (headers.get("x-w2-topic") or "").strip()
     if topic and topic not in _DVFC_TOPICS:
         fields = base.decode(_OBJECT_DECODER, body)
         known = _TOPICS.get(topic)
         if known is not None:
-            word, classifier = known
-            return classifier(fields, word)
+            word, extractor = known
+            return extractor(fields, word)
         # A DVFC body under a topic name the docs do not give is still a DVFC body.
         if not any(name.lower() in _DVFC_KEYS for name in fields):
             return _unknown_topic(fields, topic)
     dvfc = base.decode(_DVFC_DECODER, body)
     if dvfc.dvfc_web_result is not None:
-        return _classify_dvfc(dvfc, dvfc.dvfc_web_result)
+        return _dvfc(dvfc, dvfc.dvfc_web_result)
     if dvfc.identificationprocess is not None:
-        return _classify_identification(dvfc, dvfc.identificationprocess)
+        return _identification(dvfc, dvfc.identificationprocess)
     raise Undecodable("neither `dvfcWebResult` nor `identificationprocess` at `$`")
