@@ -20,12 +20,11 @@ from ingress.body import Body, BodyTooLarge, BodyTooSlow, BodyUndecodable, read_
 from ingress.endpoint import Endpoint, endpoints
 from ingress.errors import error, json_answer, json_errors
 from ingress.observe import METRICS, IngressMetrics, observe
-from shared import logging, messages, metrics
+from shared import logging, messages, metrics, topology
 from shared.broker import Broker
 from shared.errors import NOT_CONFIRMED, BrokerBlocked, PublishBacklog, broker_size_limit
 from shared.publisher import Publisher
 from shared.settings import Settings
-from shared.topology import Topology
 
 log = logging.get("verdict.ingress")
 
@@ -299,9 +298,7 @@ def create_app(settings: Settings, broker: Broker | None = None) -> web.Applicat
 
 async def _own_broker(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    broker = Broker(
-        settings.amqp_url, Topology(settings.namespace, settings.vendors), name="verdict-ingress"
-    )
+    broker = Broker(settings.amqp_url, topology.for_settings(settings), name="verdict-ingress")
     app[BROKER] = broker
     broker.start()
     yield

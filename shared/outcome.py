@@ -13,7 +13,8 @@ from datetime import datetime
 
 import msgspec
 
-# 2: reasons read `field:value` in the vendor's own field names; `policy_digest` added.
+# 2: reasons read `field:value` in the vendor's own field names; `policy_digest` and
+# `supersedes` added.
 SCHEMA_VERSION = 2
 
 # Fixed namespace for the deterministic event ids: the same vendor event always maps to the
@@ -54,6 +55,9 @@ class OutcomeEvent(msgspec.Struct, frozen=True, kw_only=True):
     # The effective outcome policy the event was decided under (``verdict policy show`` prints
     # it; docs/policy.md). None only in events of schema_version 1.
     policy_digest: str | None = None
+    # Set on a correction published by ``verdict reclassify``: the id of the event it replaces
+    # (a new policy decides the same webhook otherwise). Consumers act on the latest.
+    supersedes: str | None = None
 
     @property
     def routing_key(self) -> str:
@@ -67,6 +71,12 @@ def event_id(vendor: str, identity: tuple[str, ...] | None, body: bytes) -> str:
     """
     parts = identity if identity is not None else ("sha256", hashlib.sha256(body).hexdigest())
     return str(uuid.uuid5(_EVENT_ID_NAMESPACE, "\x1f".join((vendor, *parts))))
+
+
+def correction_id(superseded: str, policy_digest: str) -> str:
+    """The id of the event that corrects ``superseded`` under a policy: the same correction made
+    twice has one id, so consumers dedupe it as they dedupe vendor retries."""
+    return str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"supersedes\x1f{superseded}\x1f{policy_digest}"))
 
 
 encode = msgspec.json.Encoder().encode

@@ -39,6 +39,14 @@ Name = Annotated[
 Port = Annotated[int, msgspec.Meta(ge=0, le=65535)]
 Positive = Annotated[float, msgspec.Meta(gt=0)]
 LogLevel = Literal["debug", "info", "warning", "error"]
+# RabbitMQ's x-max-age: a whole number and a unit, years to seconds.
+RetentionAge = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^[1-9][0-9]*(Y|M|D|h|m|s)$",
+        description="an age as RabbitMQ writes it: a number and Y, M, D, h, m or s (7D, 12h)",
+    ),
+]
 
 DEFAULT_VENDORS = ("incode", "w2", "idwise", "metamap")
 
@@ -77,6 +85,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     log_level: LogLevel = "info"
     # Seconds a client may take to send a webhook's body before it is cut off with a 408.
     read_timeout: Positive = 30.0
+    # Keep every accepted webhook, and every outcome event, on a RabbitMQ stream
+    # (<namespace>.archive) for `verdict reclassify` (docs/policy.md). Off by default: the bodies
+    # hold personal data. Set it alike for the ingress and the workers.
+    archive: bool = False
+    # Retention: whichever is reached first removes the oldest (in whole segments of a tenth).
+    archive_max_age: RetentionAge = "7D"
+    archive_max_bytes: Annotated[int, msgspec.Meta(ge=1024 * 1024)] = 10 * 1024**3
     # Per vendor: authentication, allowed addresses, body limit (shared/vendor_settings.py).
     # ``load`` fills in every vendor; one missing here is treated as not configured.
     vendor: dict[str, Vendor] = msgspec.field(default_factory=dict)
@@ -184,4 +199,6 @@ def _from_env(name: str, raw: str) -> Any:
         return [part.strip() for part in raw.split(",") if part.strip()]
     if name == "log_level":
         return raw.strip().lower()
+    if name == "archive":
+        return {"true": True, "1": True, "false": False, "0": False}.get(raw.strip().lower(), raw)
     return raw.strip()

@@ -7,13 +7,17 @@ whichever starts first makes it and the others find it as it is.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue, ExchangeType
 
 from shared import logging
 from shared.outcome import Outcome
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
 
 log = logging.get("verdict.topology")
 
@@ -44,6 +48,25 @@ _AT_LEAST_ONCE_DEAD_LETTERING = {
 }
 
 
+@dataclass(frozen=True)
+class Archive:
+    """The archive stream's retention (``VERDICT_ARCHIVE_MAX_AGE``, ``..._MAX_BYTES``)."""
+
+    max_age: str
+    max_bytes: int
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        # Retention removes whole segments: ten of them, so at most a tenth more is kept.
+        segment = min(max(self.max_bytes // 10, 1024 * 1024), 500 * 1000 * 1000)
+        return {
+            "x-queue-type": "stream",
+            "x-max-age": self.max_age,
+            "x-max-length-bytes": self.max_bytes,
+            "x-stream-max-segment-size-bytes": segment,
+        }
+
+
 class Topology:
     """Names under one namespace prefix (``VERDICT_NAMESPACE``) for one set of vendors."""
 
@@ -52,9 +75,14 @@ class Topology:
         namespace: str,
         vendors: Iterable[str],
         retry_delays: Iterable[float] = RETRY_DELAYS_SECONDS,
+        archive: Archive | None = None,
     ) -> None:
         self.namespace = namespace
         self.vendors = tuple(vendors)
+        # The archive stream (docs/policy.md): declared and bound only when switched on; when
+        # off, one left from before is unbound, so it takes nothing more.
+        self.archive = archive
+        self.archive_queue = f"{namespace}.archive"
         # Tests shorten the delays; production keeps the defaults.
         self.retry_delays = tuple(retry_delays)
         self.inbound_exchange = f"{namespace}.inbound"
@@ -85,6 +113,10 @@ class Topology:
                 for delay in self.retry_delays
             ),
         ]
+
+    def archive_names(self) -> list[str]:
+        """The archive stream, where it is switched on (``verdict topology`` looks for it too)."""
+        return [self.archive_queue]
 
     def exchange_names(self) -> list[str]:
         return [self.inbound_exchange, self.outcomes_exchange, self.dead_exchange]
@@ -126,6 +158,54 @@ class Topology:
                         "x-dead-letter-routing-key": vendor,
                     },
                 )
+        await self._archive_bindings(channel, inbound)
+
+    async def _archive_bindings(self, channel: AbstractChannel, inbound: AbstractExchange) -> None:
+        """The archive takes every webhook accepted for a vendor, and every outcome event."""
+        if self.archive is None:
+            await self._unbind_archive(channel, inbound)
+            return
+        try:
+            stream = await channel.declare_queue(
+                self.archive_queue, durable=True, arguments=self.archive.arguments
+            )
+        except aio_pika.exceptions.ChannelPreconditionFailed:
+            # Made with other retention: arguments cannot change, so it stays as it is.
+            log.warning(
+                "archive_retention_not_changed",
+                queue=self.archive_queue,
+                detail="the stream exists with other retention; set it with a policy "
+                "(docs/policy.md) or delete the stream",
+            )
+            await channel.reopen()
+            stream = await channel.declare_queue(self.archive_queue, passive=True)
+        for vendor in self.vendors:
+            await stream.bind(inbound, routing_key=vendor)
+        await stream.bind(self.outcomes_exchange, routing_key="#")
+
+    async def _unbind_archive(self, channel: AbstractChannel, inbound: AbstractExchange) -> None:
+        try:
+            stream = await channel.declare_queue(self.archive_queue, passive=True)
+        except aio_pika.exceptions.ChannelNotFoundEntity:
+            await channel.reopen()  # none: the usual case
+            return
+        for vendor in self.vendors:
+            await stream.unbind(inbound, routing_key=vendor)
+        await stream.unbind(self.outcomes_exchange, routing_key="#")
+        log.warning(
+            "archive_off_but_present",
+            queue=self.archive_queue,
+            detail="unbound: it takes nothing more, and keeps what it holds until its retention "
+            "removes it (or delete the queue)",
+        )
+
+
+def for_settings(settings: Settings) -> Topology:
+    """The topology a process with these settings declares."""
+    archive = Archive(settings.archive_max_age, settings.archive_max_bytes)
+    return Topology(
+        settings.namespace, settings.vendors, archive=archive if settings.archive else None
+    )
 
 
 async def broker_major_version(channel: AbstractChannel) -> int | None:
@@ -173,7 +253,7 @@ async def _exchange(channel: AbstractChannel, name: str, type_: ExchangeType) ->
 
 async def delete(channel: AbstractChannel, topology: Topology) -> None:
     """Remove everything :meth:`Topology.declare` made (tests, and tearing down a namespace)."""
-    for queue in topology.queue_names():
+    for queue in [*topology.queue_names(), *topology.archive_names()]:
         await channel.queue_delete(queue)
     for exchange in topology.exchange_names():
         await channel.exchange_delete(exchange)

@@ -62,7 +62,8 @@ def test_every_problem_is_reported_in_one_run_with_where_and_what_is_allowed(
         f"'htp_port' in {f}: not a setting; expected one of: amqp_url, namespace, vendors,"
         " http_host, http_port, max_body_bytes, publish_timeout, retry_after, max_in_flight,"
         " publish_buffer_bytes, prefetch, worker_http_port, drain_timeout, log_level,"
-        " read_timeout, vendor, policy (did you mean 'http_port'?)",
+        " read_timeout, archive, archive_max_age, archive_max_bytes, vendor, policy"
+        " (did you mean 'http_port'?)",
         f"'http_port' in {f}: expected an integer 0-65535, got 'abc'",
         f"'log_level' in {f}: expected one of: debug, info, warning, error, got 'loud'",
         "VERDICT_PREFETCH: expected an integer 1-65535, got '0'",

@@ -19,6 +19,7 @@ from verdict import (
     dlq_commands,
     outcomes_commands,
     policy_commands,
+    reclassify_commands,
     service_help,
     services,
     topology_commands,
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     dlq_commands.add_parser(commands)
     outcomes_commands.add_parser(commands)
     policy_commands.add_parser(commands)
+    reclassify_commands.add_parser(commands)
     topology_commands.add_parser(commands)
     _accept_config_after_commands(parser)
     return parser
@@ -103,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(dlq_commands.run(args, config))
     if args.command == "outcomes":
         return asyncio.run(outcomes_commands.run(args, config))
+    if args.command == "reclassify":
+        return asyncio.run(reclassify_commands.run(args, config))
     if args.command == "policy":
         return asyncio.run(policy_commands.run(args, config))
     if args.command == "topology":

@@ -51,7 +51,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     filters.add_argument("--limit", type=_positive_int, help="act on at most this many")
     paced = argparse.ArgumentParser(add_help=False)
     paced.add_argument("--dry-run", action="store_true", help="say what would be done, do nothing")
-    paced.add_argument("--rate", type=_positive_float, help="at most this many per second")
+    paced.add_argument("--rate", type=positive_float, help="at most this many per second")
 
     sub.add_parser("list", parents=[filters], help="one line per dead letter, oldest first")
     show = sub.add_parser("show", help="everything about the dead letters with this message id")
@@ -327,7 +327,7 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
-def _positive_float(text: str) -> float:
+def positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:

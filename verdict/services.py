@@ -15,10 +15,9 @@ import contextlib
 from aiohttp import web
 
 from ingress.app import ADMISSION, create_app
-from shared import logging
+from shared import logging, topology
 from shared.broker import Broker
 from shared.settings import Settings
-from shared.topology import Topology
 from verdict import stopping
 from verdict.listening import listen
 from workers import http as worker_http
@@ -80,9 +79,7 @@ async def run_ingress(config: Settings, stop: asyncio.Event) -> None:
 
 
 async def run_worker(config: Settings, stop: asyncio.Event, *, serve_http: bool = True) -> None:
-    broker = Broker(
-        config.amqp_url, Topology(config.namespace, config.vendors), name="verdict-worker"
-    )
+    broker = Broker(config.amqp_url, topology.for_settings(config), name="verdict-worker")
     worker = Worker(config, broker)
     http: web.AppRunner | None = None
     if serve_http:

@@ -111,10 +111,14 @@ async def run(args: argparse.Namespace, config: Settings, out: TextIO = sys.stdo
 
 
 async def inspect(connection: AbstractConnection, topology: Topology) -> list[Found]:
-    """Every exchange and queue of ``topology``, in that order, the dead-letter lock last."""
+    """Every exchange and queue of ``topology``, in that order, then the archive stream where
+    there is one (it is optional), the dead-letter lock last."""
     exchanges = [await _exchange(connection, name) for name in topology.exchange_names()]
-    names = [*topology.queue_names(), topology.dead_letter_lock]
-    return [*exchanges, *[await _queue(connection, name) for name in names]]
+    queues = [await _queue(connection, name) for name in topology.queue_names()]
+    archive = [await _queue(connection, name) for name in topology.archive_names()]
+    archive = [each for each in archive if each.state is not State.ABSENT]
+    lock = await _queue(connection, topology.dead_letter_lock)
+    return [*exchanges, *queues, *archive, lock]
 
 
 async def _exchange(connection: AbstractConnection, name: str) -> Found:

@@ -12,7 +12,7 @@ from shared.settings import Settings
 from tests.faults.support import VERDICT
 
 DEFAULTS = Settings()
-COMMANDS = ("run", "ingress", "worker", "dlq", "outcomes", "policy", "topology")
+COMMANDS = ("run", "ingress", "worker", "dlq", "outcomes", "policy", "reclassify", "topology")
 
 
 def verdict(*args: str) -> str:
