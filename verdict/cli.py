@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.metadata
+import os
 import sys
 from collections.abc import Sequence
 
@@ -101,6 +102,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"verdict: configuration error: {exc}", file=sys.stderr)
         return 2
     logging.configure(config.log_level)
+    try:
+        return _run(args, config)
+    except BrokenPipeError:
+        # `verdict policy show | head`: the reader has what it wanted. Python would otherwise
+        # fail again flushing stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _run(args: argparse.Namespace, config: settings.Settings) -> int:
     if args.command == "dlq":
         return asyncio.run(dlq_commands.run(args, config))
     if args.command == "outcomes":

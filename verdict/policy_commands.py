@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+import msgspec
+
 from shared import settings as settings_module
 from shared.settings import ConfigError, Settings
 from workers import policies
@@ -131,6 +133,10 @@ def _rows(
     vendor: str, table: policy.VendorPolicy, changed: frozenset[policies.Changed]
 ) -> Iterator[tuple[str, ...]]:
     for word, event in table.events.items():
+        original = table.events.get(event.like) if event.like is not None else None
+        if original is not None and msgspec.structs.replace(event, like=None) == original:
+            yield vendor, word, f"(as {event.like})", "-", "-", "shipped"
+            continue
         if event.fixed is not None:
             yield vendor, word, "(the event)", "-", event.fixed.value, "shipped"
         for key in event.fields:

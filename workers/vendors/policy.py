@@ -338,7 +338,8 @@ def resolved(table: VendorPolicy) -> VendorPolicy:
             original = table.events.get(event.like)
             if original is None or original.like is not None:
                 raise ValueError(f"{table.vendor}: {word} is like {event.like!r}, not a rule")
-            rule = original
+            # The rule itself, still saying whose it is (``verdict policy show`` prints it once).
+            rule = msgspec.structs.replace(original, like=event.like)
         events[word] = rule
         named = {*rule.fields, *rule.required, *(key for group in rule.agree for key in group)}
         if undefined := sorted(named - table.fields.keys()):
