@@ -117,8 +117,10 @@ class _Watch:
         self.vendors = vendors
         self.json = json
         self.out = out
-        # Ids printed from the queues: the live queue, bound first, may get the same events.
-        self.shown: set[str] = set()
+        # Events printed from the queues: the live queue, bound first, may get the same ones.
+        # Not the id alone: a vendor's retry, or the same webhook decided again under a changed
+        # policy, has the same id and is another event on the queues.
+        self.shown: set[tuple[str, str, str]] = set()
 
     async def bind(self, channel: AbstractChannel) -> AbstractQueue:
         queue = await channel.declare_queue(
@@ -176,10 +178,11 @@ class _Watch:
             return
         if self.vendors and event.vendor not in self.vendors:
             return
-        if event.id in self.shown:
+        key = (event.id, event.outcome.value, event.ingress_message_id)
+        if key in self.shown:
             return
         if remember:
-            self.shown.add(event.id)
+            self.shown.add(key)
         text = body.decode() if self.json else _row(_columns(event))
         print(text, file=self.out, flush=True)
 

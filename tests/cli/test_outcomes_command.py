@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aio_pika
 import aiohttp
+import msgspec
 import pytest
 from aio_pika.abc import AbstractChannel
 
@@ -83,6 +84,26 @@ async def test_waiting_events_are_shown_and_stay(
     assert _ids((await _outcomes(config, "--limit", "1", "--outcome", "pass"))[1]) == [EVENTS[0].id]
     code, lines = await _outcomes(config, "--json", "--outcome", "fail")
     assert [outcome.decode(line.encode()) for line in lines] == [EVENTS[1]]
+
+
+async def test_events_sharing_an_id_are_each_shown(
+    config: Settings, channel: AbstractChannel, topology: Topology
+) -> None:
+    # A vendor's retry (another webhook), and the same webhook decided again under a changed
+    # policy (a correction), carry the id of the vendor's event: each is an event of its own.
+    first = EVENTS[0]
+    retry = msgspec.structs.replace(first, ingress_message_id="m-retry")
+    again = msgspec.structs.replace(first, outcome=Outcome.FAIL)
+    for event in (first, retry, again):
+        await _route(channel, topology, event)
+
+    async def routed() -> bool:
+        return await depth(channel, topology.outcome_queue(Outcome.FAIL)) == 1
+
+    await wait_until(routed, what="the events to be routed")
+    _, lines = await _outcomes(config)
+    assert _ids(lines) == [first.id, first.id, first.id]
+    assert sorted(line.split()[1] for line in lines[1:]) == ["fail", "pass", "pass"]
 
 
 async def test_an_unknown_vendor_is_a_usage_error(
