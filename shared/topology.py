@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractQueue, ExchangeType
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
+    AbstractExchange,
+    AbstractQueue,
+    ExchangeType,
+)
 
 from shared import logging
 from shared.outcome import Outcome
@@ -163,8 +169,7 @@ class Topology:
     async def _archive_bindings(self, channel: AbstractChannel, inbound: AbstractExchange) -> None:
         """The archive takes every webhook accepted for a vendor, and every outcome event."""
         if self.archive is None:
-            await self._unbind_archive(channel, inbound)
-            return
+            return  # unbind_archive, on a channel of its own
         try:
             stream = await channel.declare_queue(
                 self.archive_queue, durable=True, arguments=self.archive.arguments
@@ -183,15 +188,22 @@ class Topology:
             await stream.bind(inbound, routing_key=vendor)
         await stream.bind(self.outcomes_exchange, routing_key="#")
 
-    async def _unbind_archive(self, channel: AbstractChannel, inbound: AbstractExchange) -> None:
-        try:
-            stream = await channel.declare_queue(self.archive_queue, passive=True)
-        except aio_pika.exceptions.ChannelNotFoundEntity:
-            await channel.reopen()  # none: the usual case
+    async def unbind_archive(self, connection: AbstractConnection) -> None:
+        """With the archive off, unbind one left from before, so it takes nothing more.
+
+        On a channel of its own: looking for a queue that is not there closes the channel, and
+        a robust channel would then declare again, later, what it had declared.
+        """
+        if self.archive is not None:
             return
-        for vendor in self.vendors:
-            await stream.unbind(inbound, routing_key=vendor)
-        await stream.unbind(self.outcomes_exchange, routing_key="#")
+        async with connection.channel() as channel:
+            try:
+                stream = await channel.declare_queue(self.archive_queue, passive=True)
+            except aio_pika.exceptions.ChannelNotFoundEntity:
+                return  # none: the usual case
+            for vendor in self.vendors:
+                await stream.unbind(self.inbound_exchange, routing_key=vendor)
+            await stream.unbind(self.outcomes_exchange, routing_key="#")
         log.warning(
             "archive_off_but_present",
             queue=self.archive_queue,
