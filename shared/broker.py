@@ -292,7 +292,6 @@ class Broker:
     async def _declare_on(self, connection: AbstractConnection) -> AbstractChannel:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         await self.topology.declare(channel)
-        await self.topology.unbind_archive(connection)
         return channel
 
     async def _stay_connected(self) -> None:

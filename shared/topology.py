@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import aio_pika
 from aio_pika.abc import (
     AbstractChannel,
-    AbstractConnection,
     AbstractExchange,
     AbstractQueue,
     ExchangeType,
@@ -85,10 +84,12 @@ class Topology:
     ) -> None:
         self.namespace = namespace
         self.vendors = tuple(vendors)
-        # The archive stream (docs/policy.md): declared and bound only when switched on; when
-        # off, one left from before is unbound, so it takes nothing more.
+        # The archive (docs/policy.md): an exchange that copies every webhook and outcome event
+        # to the stream while switched on. The exchange is always there, so switching off is an
+        # unbind that cannot fail; the stream is declared only when switched on.
         self.archive = archive
         self.archive_queue = f"{namespace}.archive"
+        self.archive_exchange = f"{namespace}.archive"
         # Tests shorten the delays; production keeps the defaults.
         self.retry_delays = tuple(retry_delays)
         self.inbound_exchange = f"{namespace}.inbound"
@@ -125,7 +126,12 @@ class Topology:
         return [self.archive_queue]
 
     def exchange_names(self) -> list[str]:
-        return [self.inbound_exchange, self.outcomes_exchange, self.dead_exchange]
+        return [
+            self.inbound_exchange,
+            self.outcomes_exchange,
+            self.dead_exchange,
+            self.archive_exchange,
+        ]
 
     async def declare(self, channel: AbstractChannel) -> None:
         inbound = await _exchange(channel, self.inbound_exchange, ExchangeType.DIRECT)
@@ -167,9 +173,16 @@ class Topology:
         await self._archive_bindings(channel, inbound)
 
     async def _archive_bindings(self, channel: AbstractChannel, inbound: AbstractExchange) -> None:
-        """The archive takes every webhook accepted for a vendor, and every outcome event."""
+        """Switched on, the archive takes every webhook accepted for a vendor and every outcome
+        event; switched off, nothing more (what the stream holds stays until its retention
+        removes it)."""
+        archive = await _exchange(channel, self.archive_exchange, ExchangeType.FANOUT)
+        sources = [(inbound.name, vendor) for vendor in self.vendors]
+        sources.append((self.outcomes_exchange, "#"))
         if self.archive is None:
-            return  # unbind_archive, on a channel of its own
+            for source, key in sources:
+                await archive.unbind(source, routing_key=key)
+            return
         try:
             stream = await channel.declare_queue(
                 self.archive_queue, durable=True, arguments=self.archive.arguments
@@ -184,32 +197,9 @@ class Topology:
             )
             await channel.reopen()
             stream = await channel.declare_queue(self.archive_queue, passive=True)
-        for vendor in self.vendors:
-            await stream.bind(inbound, routing_key=vendor)
-        await stream.bind(self.outcomes_exchange, routing_key="#")
-
-    async def unbind_archive(self, connection: AbstractConnection) -> None:
-        """With the archive off, unbind one left from before, so it takes nothing more.
-
-        On a channel of its own: looking for a queue that is not there closes the channel, and
-        a robust channel would then declare again, later, what it had declared.
-        """
-        if self.archive is not None:
-            return
-        async with connection.channel() as channel:
-            try:
-                stream = await channel.declare_queue(self.archive_queue, passive=True)
-            except aio_pika.exceptions.ChannelNotFoundEntity:
-                return  # none: the usual case
-            for vendor in self.vendors:
-                await stream.unbind(self.inbound_exchange, routing_key=vendor)
-            await stream.unbind(self.outcomes_exchange, routing_key="#")
-        log.warning(
-            "archive_off_but_present",
-            queue=self.archive_queue,
-            detail="unbound: it takes nothing more, and keeps what it holds until its retention "
-            "removes it (or delete the queue)",
-        )
+        await stream.bind(archive)
+        for source, key in sources:
+            await archive.bind(source, routing_key=key)
 
 
 def for_settings(settings: Settings) -> Topology:

@@ -164,8 +164,8 @@ async def test_the_archive_is_a_stream_that_stops_taking_when_switched_off(
     inbound = await channel.get_exchange(on.inbound_exchange, ensure=False)
     await inbound.publish(aio_pika.Message(b"{}"), routing_key="metamap")
     assert await _stream_length(connection, on) == 1
-    # Switched off: the next process to connect unbinds it; it keeps what it holds.
-    await topology_of(config).unbind_archive(connection)
+    # Switched off: the next process to declare unbinds it; it keeps what it holds.
+    await topology_of(config).declare(declaring)
     await inbound.publish(aio_pika.Message(b"{}"), routing_key="metamap")
     assert await _stream_length(connection, on) == 1
 
