@@ -13,7 +13,12 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from ingress.body import Body
-from ingress.signatures import Headers, HmacSignature, StandardWebhooksSignature
+from ingress.signatures import (
+    Headers,
+    HmacSignature,
+    StandardWebhooksSignature,
+    TimestampedSignature,
+)
 from shared.vendor_settings import ConfigError, Secret, Vendor, env_name, file_key
 
 
@@ -140,7 +145,8 @@ def build(vendor: str, settings: Vendor) -> Authenticator:
         raise ConfigError(
             f"vendor {vendor!r} has no authentication configured: set its methods with "
             f"auth = [...] in [vendor.{vendor}] of the config file, or {env_name(vendor, 'auth')}"
-            " (hmac, basic, bearer, header, standard-webhooks; or none, to accept unauthenticated"
+            " (hmac, hmac-timestamped, basic, bearer, header, standard-webhooks; or none, to accept"
+            " unauthenticated"
             " webhooks). See docs/integrators.md."
         )
     checks = [_check(vendor, settings, method) for method in settings.auth if method != "none"]
@@ -157,6 +163,15 @@ def _check(vendor: str, settings: Vendor, method: str) -> Check:
             prefix=signed.prefix,
             secrets=_required(vendor, "hmac", "secrets", signed.secrets),
             compact_json=signed.compact_json,
+            algorithm_header=signed.algorithm_header,
+            algorithms=signed.algorithms,
+        )
+    if method == "hmac-timestamped":
+        stamped = settings.hmac_timestamped
+        return TimestampedSignature(
+            header=stamped.header,
+            secrets=_required(vendor, "hmac-timestamped", "secrets", stamped.secrets),
+            tolerance=stamped.tolerance,
         )
     if method == "basic":
         if not settings.basic.user:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ingress import auth
 from ingress.peer import AddressPolicy
+from shared import sender_addresses
 from shared.settings import ConfigError, Settings
 
 
@@ -37,7 +38,9 @@ def endpoints(settings: Settings) -> dict[str, Endpoint]:
         built[vendor] = Endpoint(
             vendor=vendor,
             auth=authenticator,
-            addresses=AddressPolicy(config.allow_from, config.trusted_proxies),
+            addresses=AddressPolicy(
+                sender_addresses.expand(config.allow_from), config.trusted_proxies
+            ),
             max_body_bytes=config.max_body_bytes or settings.max_body_bytes,
         )
     if problems:

@@ -71,11 +71,18 @@ class HmacSignature:
         prefix: str,
         secrets: Iterable[bytes],
         compact_json: bool,
+        algorithm_header: str | None = None,
+        algorithms: Iterable[str] = (),
     ) -> None:
         self._header = header
         self._prefix = prefix.lower()
         self._decode = _from_hex if encoding == "hex" else _from_base64
+        secrets = tuple(secrets)
         self._keys = _keyed(secrets, algorithm)
+        # Sumsub names the algorithm of each signature in a header of its own: only those the
+        # configuration accepts are tried, anything else is refused.
+        self._algorithm_header = algorithm_header
+        self._keys_by_algorithm = {name: _keyed(secrets, name) for name in algorithms}
         self._compact_json = compact_json
         self.credential_headers = frozenset({header.lower()})
 
@@ -86,12 +93,68 @@ class HmacSignature:
         given = self._decode(value[len(self._prefix) :].strip())
         if given is None:
             return False
-        if _matches(self._keys, given, body):
+        keys = self._keys
+        if self._algorithm_header is not None:
+            named = _ALGORITHM_NAMES.get(headers.get(self._algorithm_header, "").strip().upper())
+            if named not in self._keys_by_algorithm:
+                return False
+            keys = self._keys_by_algorithm[named]
+        if _matches(keys, given, body):
             return True
         if not self._compact_json:
             return False
         compact = compact_json(body)
-        return compact is not None and _matches(self._keys, given, compact)
+        return compact is not None and _matches(keys, given, compact)
+
+
+# An algorithm header's values (Sumsub's X-Payload-Digest-Alg), and the plain names.
+_ALGORITHM_NAMES = {
+    **{f"HMAC_{name.upper()}_HEX": name for name in ("sha1", "sha256", "sha512")},
+    **{name.upper(): name for name in ("sha1", "sha256", "sha512")},
+}
+
+
+class TimestampedSignature:
+    """``<header>: t=<unix seconds>,v1=<hex HMAC-SHA256 of "{t}.{body}">`` (Persona; several
+    sets space-separated while a secret rotates), with ``t`` within the tolerance either way."""
+
+    needs_body = True
+    challenge = None
+
+    def __init__(
+        self,
+        *,
+        header: str,
+        secrets: Iterable[bytes],
+        tolerance: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._header = header
+        self._keys = _keyed(secrets, "sha256")
+        self._tolerance = tolerance
+        self._clock = clock
+        self.credential_headers = frozenset({header.lower()})
+
+    def verify(self, headers: Headers, body: Body) -> bool:
+        value = headers.get(self._header)
+        if not value:
+            return False
+        matched = False
+        for entry in value.split():
+            pairs = dict(part.partition("=")[::2] for part in entry.split(","))
+            timestamp, signature = pairs.get("t", ""), pairs.get("v1", "")
+            # Seconds since 1970 have 10 digits until 2286; more could only overflow below.
+            if (
+                not (timestamp.isascii() and timestamp.isdigit())
+                or len(timestamp) > _TIMESTAMP_DIGITS
+            ):
+                continue
+            if abs(self._clock() - int(timestamp)) > self._tolerance:
+                continue  # too old (a replay) or too far ahead
+            given = _from_hex(signature)
+            if given is not None:
+                matched |= _matches(self._keys, given, _bytes(f"{timestamp}."), body)
+        return matched
 
 
 class StandardWebhooksSignature:

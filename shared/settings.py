@@ -48,7 +48,17 @@ RetentionAge = Annotated[
     ),
 ]
 
-DEFAULT_VENDORS = ("incode", "w2", "idwise", "metamap")
+DEFAULT_VENDORS = (
+    "incode",
+    "w2",
+    "idwise",
+    "metamap",
+    "onfido",
+    "veriff",
+    "sumsub",
+    "persona",
+    "jumio",
+)
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

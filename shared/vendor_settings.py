@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from shared import sender_addresses
+
 # ingress/auth.py takes the error from here, with the vendor settings.
 from shared.config_errors import ConfigError as ConfigError  # noqa: PLC0414
 from shared.config_errors import Given, Locate, check_each, close_match, leaves, unique
@@ -39,7 +41,10 @@ class Secret:
     __str__ = __repr__
 
 
-Method = Literal["none", "hmac", "basic", "bearer", "header", "standard-webhooks"]
+Method = Literal[
+    "none", "hmac", "hmac-timestamped", "basic", "bearer", "header", "standard-webhooks"
+]
+HashName = Literal["sha1", "sha256", "sha512"]
 # An HTTP field name (RFC 9110 token).
 HeaderName = Annotated[
     str,
@@ -62,6 +67,19 @@ class Hmac(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True
     # Also accept a signature over the compact JSON re-serialisation of the parsed body (what
     # MetaMap's own SDK signs), tried only when the raw body's signature does not match.
     compact_json: bool = False
+    # A header naming each signature's algorithm (Sumsub's X-Payload-Digest-Alg: HMAC_SHA256_HEX
+    # ...): then `algorithm` is not used, and a signature by an algorithm not in `algorithms` is
+    # refused. SHA-1 only when listed here.
+    algorithm_header: HeaderName | None = None
+    algorithms: tuple[HashName, ...] = ("sha256", "sha512")
+
+
+class HmacTimestamped(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``<header>: t=<unix>,v1=<hex HMAC-SHA256 of "{t}.{body}">`` (Persona), within a tolerance."""
+
+    header: HeaderName = "persona-signature"
+    secrets: Credentials = ()
+    tolerance: Annotated[float, msgspec.Meta(gt=0)] = 300.0  # seconds, past and future
 
 
 class Basic(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -97,6 +115,9 @@ class Vendor(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For is believed
     max_body_bytes: Annotated[int, msgspec.Meta(gt=0)] | None = None  # None: the global limit
     hmac: Hmac = msgspec.field(default_factory=Hmac)
+    hmac_timestamped: HmacTimestamped = msgspec.field(
+        default_factory=HmacTimestamped, name="hmac-timestamped"
+    )
     basic: Basic = msgspec.field(default_factory=Basic)
     bearer: Bearer = msgspec.field(default_factory=Bearer)
     header: Header = msgspec.field(default_factory=Header)
@@ -109,6 +130,19 @@ class Vendor(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
 # secret from its dashboard).
 DEFAULTS: dict[str, dict[str, Any]] = {
     "metamap": {"auth": ["hmac"], "hmac": {"header": "x-signature", "compact_json": True}},
+    # Onfido: X-SHA2-Signature, hex HMAC-SHA256 of the body with the webhook's token.
+    "onfido": {"auth": ["hmac"], "hmac": {"header": "x-sha2-signature"}},
+    # Veriff: X-HMAC-SIGNATURE, hex HMAC-SHA256 of the body with the shared secret.
+    "veriff": {"auth": ["hmac"], "hmac": {"header": "x-hmac-signature"}},
+    # Sumsub: X-Payload-Digest, hex HMAC by the algorithm X-Payload-Digest-Alg names.
+    "sumsub": {
+        "auth": ["hmac"],
+        "hmac": {"header": "x-payload-digest", "algorithm_header": "x-payload-digest-alg"},
+    },
+    # Persona: Persona-Signature: t=...,v1=... over "{t}.{body}".
+    "persona": {"auth": ["hmac-timestamped"]},
+    # Jumio signs nothing: its integrator chooses none, basic or header, with allow_from set to
+    # Jumio's published addresses for the region (jumio-amer-1, jumio-emea-1, jumio-apac-1).
 }
 
 
@@ -307,12 +341,13 @@ def _check(settings: Vendor, locate: Locate) -> list[str]:
     if len(set(settings.auth)) != len(settings.auth):
         problems.append(f"{locate(('auth',))}: a method is listed twice")
     for key in ("allow_from", "trusted_proxies"):
-        for cidr in getattr(settings, key):
+        for cidr in sender_addresses.expand(getattr(settings, key)):
             try:
                 ipaddress.ip_network(cidr, strict=False)
             except ValueError:
                 problems.append(
-                    f"{locate((key,))}: expected IP addresses or CIDR networks, got {cidr!r}"
+                    f"{locate((key,))}: expected IP addresses, CIDR networks or a vendor's "
+                    f"published list ({', '.join(sender_addresses.PUBLISHED)}), got {cidr!r}"
                 )
     return problems
 

@@ -48,6 +48,8 @@ BAD_ENVIRONMENT = {
     "VERDICT_INCODE_BEARER_TOKENS_FILE": "/nonexistent/tokens",
 }
 
+PUBLISHED = "jumio-amer-1, jumio-emea-1, jumio-apac-1"
+
 
 def test_every_problem_is_reported_in_one_run_with_where_and_what_is_allowed(
     tmp_path: Path,
@@ -70,24 +72,28 @@ def test_every_problem_is_reported_in_one_run_with_where_and_what_is_allowed(
         f"VERDICT_AMQP_URL: 'not a url' is not a URL: {url_form} by commas",
         "VERDICT_AMQP_URL: 'http://user:***@rabbit/' has the scheme 'http', not amqp or amqps:"
         f" {url_form} by commas",
-        f"[vendor.acme] in {f}: not one of the vendors (incode, w2, idwise, metamap; they are"
+        f"[vendor.acme] in {f}: not one of the vendors (incode, w2, idwise, metamap, onfido,"
+        " veriff, sumsub, persona, jumio; they are"
         " set by 'vendors' or VERDICT_VENDORS)",
         "VERDICT_INCODE_BEARER_TOKENS_FILE: cannot read /nonexistent/tokens: No such file or"
         " directory",
         f"[vendor.w2] key 'auht' in {f}: not a setting; expected one of: auth, require,"
-        " allow_from, trusted_proxies, max_body_bytes, hmac, basic, bearer, header,"
+        " allow_from, trusted_proxies, max_body_bytes, hmac, hmac-timestamped, basic, bearer,"
+        " header,"
         " standard-webhooks (did you mean 'auth'?)",
         f"[vendor.w2] key 'max_body_bytes' in {f}: expected an integer > 0, got -1",
         f"[vendor.w2] key 'hmak' in {f}: not a setting; expected one of: auth, require,"
-        " allow_from, trusted_proxies, max_body_bytes, hmac, basic, bearer, header,"
+        " allow_from, trusted_proxies, max_body_bytes, hmac, hmac-timestamped, basic, bearer,"
+        " header,"
         " standard-webhooks (did you mean 'hmac'?)",
-        f"[vendor.idwise] key 'auth' in {f}: expected a list, each one of: none, hmac, basic,"
+        f"[vendor.idwise] key 'auth' in {f}: expected a list, each one of: none, hmac,"
+        " hmac-timestamped, basic,"
         " bearer, header, standard-webhooks, got 'password'",
         f"[vendor.idwise.basic] key 'passwords' in {f}: expected a list, each a non-empty string",
-        f"[vendor.idwise] key 'allow_from' in {f}: expected IP addresses or CIDR networks, got"
-        " '10.0.0.0/33'",
-        f"[vendor.idwise] key 'allow_from' in {f}: expected IP addresses or CIDR networks, got"
-        " 'nowhere'",
+        f"[vendor.idwise] key 'allow_from' in {f}: expected IP addresses, CIDR networks or a"
+        f" vendor's published list ({PUBLISHED}), got '10.0.0.0/33'",
+        f"[vendor.idwise] key 'allow_from' in {f}: expected IP addresses, CIDR networks or a"
+        f" vendor's published list ({PUBLISHED}), got 'nowhere'",
         "VERDICT_METAMAP_HMAC_ALGORITHM: expected one of: sha256, sha512, got 'md5'",
     ]
     shown = str(raised.value)
@@ -151,6 +157,11 @@ def test_every_vendor_without_authentication_is_reported_at_once() -> None:
         "vendor 'incode' has no authentication configured",
         "vendor 'w2' has no authentication configured",
         "vendor 'metamap'",  # its hmac default, without a secret
+        "vendor 'onfido'",
+        "vendor 'veriff'",
+        "vendor 'sumsub'",
+        "vendor 'persona'",  # hmac-timestamped, its default
+        "vendor 'jumio' has no authentication configured",  # Jumio signs nothing: no default
     ]
     assert "VERDICT_INCODE_AUTH" in problems[0]
     assert "VERDICT_W2_AUTH" in problems[1]

@@ -209,7 +209,8 @@ header = {{ name = "X-IDWise-Key", values = ["from-file"] }}
         ),
         (
             {"VERDICT_W2_AUTH": "none,password"},
-            "VERDICT_W2_AUTH: expected comma-separated values, each one of: none, hmac, basic,"
+            "VERDICT_W2_AUTH: expected comma-separated values, each one of: none, hmac,"
+            " hmac-timestamped, basic,"
             " bearer, header, standard-webhooks, got 'password'",
         ),
         (
@@ -219,7 +220,8 @@ header = {{ name = "X-IDWise-Key", values = ["from-file"] }}
         ({"VERDICT_W2_AUTH": "none,basic"}, "VERDICT_W2_AUTH: 'none' cannot be combined"),
         (
             {"VERDICT_W2_ALLOW_FROM": "10.0.0.0/33"},
-            "VERDICT_W2_ALLOW_FROM: expected IP addresses or CIDR networks, got '10.0.0.0/33'",
+            "VERDICT_W2_ALLOW_FROM: expected IP addresses, CIDR networks or a vendor's published"
+            " list (jumio-amer-1, jumio-emea-1, jumio-apac-1), got '10.0.0.0/33'",
         ),
         (
             {"VERDICT_W2_HEADER_NAME": "bad name"},
@@ -284,6 +286,7 @@ def test_a_vendor_without_authentication_stops_the_ingress() -> None:
     with pytest.raises(ConfigError, match="vendor 'incode' has no authentication configured"):
         endpoints(load(environ={}))
     configured = {f"VERDICT_{v.upper()}_AUTH": "none" for v in ("incode", "w2", "idwise")}
+    configured["VERDICT_VENDORS"] = "incode,w2,idwise,metamap"
     with pytest.raises(
         ConfigError, match="hmac needs at least one credential: set VERDICT_METAMAP"
     ):

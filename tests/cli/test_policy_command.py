@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from shared import settings
+from shared.settings import DEFAULT_VENDORS
 from tests.faults.support import VERDICT
 from workers import policies
 from workers.vendors import SHIPPED_DIGEST
@@ -71,12 +72,7 @@ def test_show_without_config_is_the_shipped_policy(capsys: pytest.CaptureFixture
     status, out, _ = _run(capsys, "policy", "show")
     assert status == 0
     assert out.splitlines()[0] == f"policy {SHIPPED_DIGEST}"
-    assert {line.split()[0] for line in out.splitlines()[2:]} == {
-        "incode",
-        "w2",
-        "idwise",
-        "metamap",
-    }
+    assert {line.split()[0] for line in out.splitlines()[2:]} == set(DEFAULT_VENDORS)
     assert " changed" not in out
 
 

@@ -74,7 +74,7 @@ async def test_show_lists_every_exchange_and_queue_with_its_messages(
 
     assert status == 0
     table = rows(lines)
-    assert len(topology.queue_names()) == 26  # 4 vendors: what the issue found left behind
+    assert len(topology.queue_names()) == 51  # 9 vendors: 9 inbound, 5 outcome, 1 dead, 36 retry
     for name in topology.exchange_names():
         assert table[name] == ["exchange", "present", "-", "-"]
     for name in topology.queue_names():
@@ -82,7 +82,7 @@ async def test_show_lists_every_exchange_and_queue_with_its_messages(
         assert table[name] == ["queue", "present", waiting, "0"]
     assert table[topology.dead_letter_lock] == ["queue", "absent", "-", "-"]
     assert (
-        f"namespace {config.namespace}: 4 of 4 exchanges and 26 of 26 queues there, "
+        f"namespace {config.namespace}: 4 of 4 exchanges and 51 of 51 queues there, "
         "2 messages waiting in 1 queue, 0 consumers"
     ) in lines
 
@@ -134,7 +134,7 @@ async def test_delete_removes_every_exchange_and_queue_and_says_which(
         *(f"deleted exchange {name}" for name in topology.exchange_names()),
     ]
     assert deleted[-1] == (
-        f"deleted namespace {config.namespace}: 26 queues (0 messages with them), 4 exchanges"
+        f"deleted namespace {config.namespace}: 51 queues (0 messages with them), 4 exchanges"
     )
     assert sorted(await absent(config.amqp_url, topology)) == sorted(
         [*topology.exchange_names(), *topology.queue_names()]
@@ -156,8 +156,8 @@ async def test_delete_with_force_removes_queues_holding_messages_and_counts_them
 
     assert status == 0
     assert f"deleted queue {topology.inbound_queue('metamap')} (3 messages)" in lines
-    assert any("26 queues (3 messages with them), 4 exchanges" in line for line in lines)
-    assert len(await absent(config.amqp_url, topology)) == 30  # 4 exchanges, 26 queues
+    assert any("51 queues (3 messages with them), 4 exchanges" in line for line in lines)
+    assert len(await absent(config.amqp_url, topology)) == 55  # 4 exchanges, 51 queues
 
 
 async def test_delete_refuses_even_with_force_while_verdict_dlq_holds_its_lock(

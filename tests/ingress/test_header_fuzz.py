@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import AsyncIterator
+from typing import Any
 
 import msgspec
 import pytest
@@ -28,7 +29,7 @@ from tests.ingress.helpers import configured
 BODY = b'{"event": "Finished Journey", "body": {"eventId": "e-1"}}'
 SECRET = base64.b64encode(b"k" * 32).decode()
 
-VENDORS = {
+VENDORS: dict[str, dict[str, Any]] = {
     "incode": {"auth": ["standard-webhooks"], "standard-webhooks": {"secrets": [SECRET]}},
     "w2": {"auth": ["hmac"], "hmac": {"secrets": ["s"], "encoding": "base64", "prefix": "v1="}},
     "idwise": {"auth": ["basic", "bearer"], "require": "any", "basic": {"user": "u",
@@ -37,6 +38,9 @@ VENDORS = {
     "metamap": {"auth": ["header", "hmac"], "require": "any",
                 "header": {"name": "x-api-key", "values": ["v"]}, "hmac": {"secrets": ["s"]},
                 "trusted_proxies": ["127.0.0.0/8", "10.0.0.0/8"], "allow_from": ["10.1.0.0/16"]},
+    # The algorithm named in a header of its own (Sumsub), and a timestamped signature (Persona).
+    "sumsub": {"hmac": {"secrets": ["s"], "algorithms": ["sha1", "sha256", "sha512"]}},
+    "persona": {"hmac-timestamped": {"secrets": ["s"]}},
 }  # fmt: skip
 
 # What a client can put in a header value: printable ASCII, spaces, tabs and obs-text (bytes
@@ -63,6 +67,15 @@ HEADERS = {
     "authorization": st.sampled_from(["Basic ", "Bearer ", "basic ", ""]).flatmap(
         lambda scheme: (BASE64 | ANY).map(scheme.__add__)
     ),
+    "x-payload-digest": st.binary(max_size=64).map(bytes.hex) | ANY,
+    "x-payload-digest-alg": st.sampled_from(["HMAC_SHA1_HEX", "HMAC_SHA512_HEX", "sha256"]) | ANY,
+    "persona-signature": st.lists(
+        st.tuples(DIGITS | ANY, st.binary(max_size=40).map(bytes.hex) | ANY).map(
+            lambda pair: f"t={pair[0]},v1={pair[1]}"
+        )
+        | ANY,
+        max_size=3,
+    ).map(" ".join),
     "x-forwarded-for": st.lists(ADDRESS | ANY, max_size=4).map(", ".join),
     "content-encoding": st.sampled_from(["gzip", "deflate", "br", "identity", "gzip, br"]) | ANY,
     "content-type": st.sampled_from(["application/json", "text/plain; charset=utf-8"]) | ANY,
@@ -72,6 +85,8 @@ READ_BY = {
     "w2": ("x-signature",),
     "idwise": ("authorization",),
     "metamap": ("x-forwarded-for", "x-api-key", "x-signature"),
+    "sumsub": ("x-payload-digest", "x-payload-digest-alg"),
+    "persona": ("persona-signature",),
 }
 CONTENT_LENGTH = st.sampled_from(
     ["", "-1", "abc", "1" * 400, " 10", "0x10", "1, 2", str(len(BODY) + 5)]

@@ -79,6 +79,16 @@ auth = ["none"]
 auth = ["none"]
 [vendor.metamap]
 auth = ["none"]
+[vendor.onfido]
+auth = ["none"]
+[vendor.veriff]
+auth = ["none"]
+[vendor.sumsub]
+auth = ["none"]
+[vendor.persona]
+auth = ["none"]
+[vendor.jumio]
+auth = ["none"]
 """
     )
     log = tmp_path / "ingress.log"

@@ -107,3 +107,20 @@ def test_every_bad_entry_of_a_file_is_said_at_once(tmp_path: Path) -> None:
     assert "missing required field `outcome`" in second
     assert "[[policy]] 3" in third
     assert "unknown field `colour`" in third
+
+
+def test_a_change_for_one_event_keeps_that_events_agreement_rules() -> None:
+    # Sumsub: a GREEN answer beside a RETRY reject type is a contradiction. A change scoped to
+    # the event gives it readings of its own; they must still be held to agree.
+    body = (FIXTURES / "sumsub" / "applicantReviewed--green--reject-type-retry.json").read_bytes()
+    assert CLASSIFIERS["sumsub"](body, {}).outcome is Outcome.REFER
+    no_op = PolicyOverride(
+        vendor="sumsub",
+        event="applicant_reviewed",
+        field="reviewResult.reviewAnswer",
+        value="GREEN",
+        outcome="pass",
+    )
+    classified = policies.effective([no_op]).classifiers()["sumsub"](body, {})
+    assert classified.outcome is Outcome.REFER
+    assert classified.reasons[0].code == "contradiction"

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workers.vendors import idwise, incode, metamap, policy, w2
+from workers.vendors import (
+    idwise,
+    incode,
+    jumio,
+    metamap,
+    onfido,
+    persona,
+    policy,
+    sumsub,
+    veriff,
+    w2,
+)
 from workers.vendors.base import Classifier
 
 EXTRACTORS: Mapping[str, policy.Extractor] = {
@@ -17,6 +28,11 @@ EXTRACTORS: Mapping[str, policy.Extractor] = {
     "w2": w2.extract,
     "idwise": idwise.extract,
     "metamap": metamap.extract,
+    "onfido": onfido.extract,
+    "veriff": veriff.extract,
+    "sumsub": sumsub.extract,
+    "persona": persona.extract,
+    "jumio": jumio.extract,
 }
 
 SHIPPED: Mapping[str, policy.VendorPolicy] = {vendor: policy.load(vendor) for vendor in EXTRACTORS}
