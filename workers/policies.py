@@ -106,12 +106,9 @@ def _renamed(event: EventPolicy, old: str, new: str) -> EventPolicy:
     def swap(keys: Iterable[str]) -> tuple[str, ...]:
         return tuple(new if key == old else key for key in keys)
 
-    return msgspec.structs.replace(
-        event,
-        fields=swap(event.fields),
-        required=swap(event.required),
-        agree=tuple(swap(group) for group in event.agree),
-    )
+    # `agree` stays as it is: it names the fields by the key they are read under, which a
+    # reading for one event (``key@event``) keeps.
+    return msgspec.structs.replace(event, fields=swap(event.fields), required=swap(event.required))
 
 
 def _fields_named(table: VendorPolicy, event: str, field: str) -> list[str]:

@@ -107,3 +107,20 @@ def test_every_bad_entry_of_a_file_is_said_at_once(tmp_path: Path) -> None:
     assert "missing required field `outcome`" in second
     assert "[[policy]] 3" in third
     assert "unknown field `colour`" in third
+
+
+def test_a_change_for_one_event_keeps_that_events_agreement_rules() -> None:
+    # IDWise: a final decision contradicting the system's refers. A change scoped to the event
+    # gives it a reading of its own (`key@event`); it must still be held to agree.
+    body = (FIXTURES / "idwise" / "finished-journey--final-contradicts-system.json").read_bytes()
+    assert CLASSIFIERS["idwise"](body, {}).outcome is Outcome.REFER
+    no_op = PolicyOverride(
+        vendor="idwise",
+        event="finished_journey",
+        field="finalDecision",
+        value="Complete",
+        outcome="pass",
+    )
+    classified = policies.effective([no_op]).classifiers()["idwise"](body, {})
+    assert classified.outcome is Outcome.REFER
+    assert classified.reasons[0].code == "contradiction"

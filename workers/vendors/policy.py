@@ -138,6 +138,9 @@ class Counted(msgspec.Struct, frozen=True):
     reason: Reason
     # The value as the vendor sent it (None: absent, null or blank).
     sent: str | None = None
+    # The table's key for the field (``agree`` names keys; a deployment's change for one event
+    # reads it as ``key@event``).
+    key: str = ""
 
 
 class Decision(msgspec.Struct, frozen=True, kw_only=True):
@@ -228,21 +231,21 @@ def _count(
             if value is None or not value.strip():
                 if key in event.required:
                     reason = base.missing(name, f"{name} is absent, null or blank")
-                    yield Counted(name, Kind.MISSING, event.missing.value, reason, value)
+                    yield Counted(name, Kind.MISSING, event.missing.value, reason, value, read)
                 continue
             message = messages.get(read)
             found = table.lookups[key].find(value)
             if found is not None:
                 canonical, meaning = found
                 reason = _reason(name, canonical, message)
-                yield Counted(name, Kind.VALUE, meaning, reason, value)
+                yield Counted(name, Kind.VALUE, meaning, reason, value, read)
             elif field.unknown == IGNORE:
                 # A field that only informs: any value is worth saying, none is a problem.
                 reason = _reason(name, value.strip(), message)
-                yield Counted(name, Kind.VALUE, IGNORE, reason, value)
+                yield Counted(name, Kind.VALUE, IGNORE, reason, value, read)
             else:
                 reason = base.unrecognised(name, value)
-                yield Counted(name, Kind.UNRECOGNISED, field.unknown, reason, value)
+                yield Counted(name, Kind.UNRECOGNISED, field.unknown, reason, value, read)
 
 
 def _reason(field: str, value: str, message: str | None) -> Reason:
@@ -263,7 +266,7 @@ def _combine(
     if {Outcome.PASS, Outcome.FAIL} <= outcomes:
         return _contradiction(word, event, deciding, Outcome.PASS, Outcome.FAIL)
     for group in event.agree:
-        named = [c for c in deciding if c.kind is Kind.VALUE and c.field in group]
+        named = [c for c in deciding if c.kind is Kind.VALUE and c.key in group]
         if len({c.meaning for c in named}) > 1:
             first, other = named[0], next(c for c in named if c.meaning != named[0].meaning)
             return _clash(first, other)
