@@ -122,5 +122,20 @@ def test_a_change_for_one_event_keeps_that_events_agreement_rules() -> None:
         outcome="pass",
     )
     classified = policies.effective([no_op]).classifiers()["sumsub"](body, {})
+
+    # IDWise: a final decision contradicting the system's refers. A change scoped to the event
+    # gives it a reading of its own (`key@event`); it must still be held to agree.
+    # Complete (pass) beside Refer is caught by `agree` alone, not by pass-beside-fail.
+    body = (FIXTURES / "idwise" / "finished-journey--final-contradicts-system.json").read_bytes()
+    body = body.replace(b'"Complete"', b'"Refer"').replace(b'"Rejected"', b'"Complete"')
+    assert CLASSIFIERS["idwise"](body, {}).outcome is Outcome.REFER
+    no_op = PolicyOverride(
+        vendor="idwise",
+        event="finished_journey",
+        field="finalDecision",
+        value="Complete",
+        outcome="pass",
+    )
+    classified = policies.effective([no_op]).classifiers()["idwise"](body, {})
     assert classified.outcome is Outcome.REFER
     assert classified.reasons[0].code == "contradiction"
