@@ -109,7 +109,7 @@ def test_every_bad_entry_of_a_file_is_said_at_once(tmp_path: Path) -> None:
     assert "unknown field `colour`" in third
 
 
-def test_a_change_for_one_event_keeps_that_events_agreement_rules() -> None:
+def test_a_change_for_one_event_keeps_sumsubs_agreement_rules() -> None:
     # Sumsub: a GREEN answer beside a RETRY reject type is a contradiction. A change scoped to
     # the event gives it readings of its own; they must still be held to agree.
     body = (FIXTURES / "sumsub" / "applicantReviewed--green--reject-type-retry.json").read_bytes()
@@ -122,7 +122,11 @@ def test_a_change_for_one_event_keeps_that_events_agreement_rules() -> None:
         outcome="pass",
     )
     classified = policies.effective([no_op]).classifiers()["sumsub"](body, {})
+    assert classified.outcome is Outcome.REFER
+    assert classified.reasons[0].code == "contradiction"
 
+
+def test_a_change_for_one_event_keeps_idwises_agreement_rules() -> None:
     # IDWise: a final decision contradicting the system's refers. A change scoped to the event
     # gives it a reading of its own (`key@event`); it must still be held to agree.
     # Complete (pass) beside Refer is caught by `agree` alone, not by pass-beside-fail.
