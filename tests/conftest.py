@@ -3,8 +3,8 @@ otherwise one started with testcontainers (needs Docker). With neither, they fai
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shlex
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -18,6 +18,8 @@ from shared.broker import Broker
 from shared.settings import DEFAULT_VENDORS, Settings
 from shared.topology import Topology, delete
 from shared.vendor_settings import Vendor
+from tests import leftovers
+from tests.support import local_rabbitmqctl
 
 NO_BROKER = (
     "These tests need a real RabbitMQ. Either set VERDICT_TEST_AMQP_URL "
@@ -34,21 +36,15 @@ class BrokerUnderTest(msgspec.Struct, frozen=True):
     rabbitmqctl: Callable[..., str]
 
 
-def _local_rabbitmqctl(*args: str) -> str:
-    # VERDICT_TEST_RABBITMQCTL: how to reach the broker's rabbitmqctl, when it is not this
-    # machine's (CI's RabbitMQ 4 container: "docker exec NAME rabbitmqctl").
-    ctl = shlex.split(os.environ.get("VERDICT_TEST_RABBITMQCTL", "rabbitmqctl"))
-    node = os.environ.get("VERDICT_TEST_RABBITMQ_NODE")
-    command = [*ctl, *(("-n", node) if node else ()), *args]
-    done = subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
-    return done.stdout
-
-
 @pytest.fixture(scope="session")
 def rabbitmq() -> Iterator[BrokerUnderTest]:
     url = os.environ.get("VERDICT_TEST_AMQP_URL")
     if url:
-        yield BrokerUnderTest(url, _local_rabbitmqctl)
+        yield BrokerUnderTest(url, local_rabbitmqctl)
+        # A broker that outlives the session keeps what its tests left (tests/leftovers.py).
+        # Without a rabbitmqctl for it (a broker elsewhere) they stay: CI has one.
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            leftovers.remove(url, local_rabbitmqctl, _namespaces)
         return
     try:
         try:
@@ -84,10 +80,16 @@ def amqp_url(rabbitmq: BrokerUnderTest) -> str:
     return rabbitmq.url
 
 
+# Every namespace the session's tests were given, for the ``rabbitmq`` fixture to remove.
+_namespaces: set[str] = set()
+
+
 @pytest.fixture
 def namespace() -> str:
     """A namespace of this test's own: nothing it declares is seen by another test."""
-    return f"verdict-test-{uuid.uuid4().hex[:12]}"
+    name = f"{leftovers.PREFIX}{uuid.uuid4().hex[:12]}"
+    _namespaces.add(name)
+    return name
 
 
 @pytest.fixture

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import shlex
+import subprocess
 import time
 
 import aio_pika
@@ -63,3 +66,13 @@ async def survives_hand_backs(channel: AbstractChannel, queue_name: str, times: 
 def log_events(text: str) -> list[str]:
     """The ``event`` of every JSON log line in a process's output, in order."""
     return [json.loads(line)["event"] for line in text.splitlines() if line.startswith("{")]
+
+
+def local_rabbitmqctl(*args: str) -> str:
+    # VERDICT_TEST_RABBITMQCTL: how to reach the broker's rabbitmqctl, when it is not this
+    # machine's (CI's RabbitMQ 4 container: "docker exec NAME rabbitmqctl").
+    ctl = shlex.split(os.environ.get("VERDICT_TEST_RABBITMQCTL", "rabbitmqctl"))
+    node = os.environ.get("VERDICT_TEST_RABBITMQ_NODE")
+    command = [*ctl, *(("-n", node) if node else ()), *args]
+    done = subprocess.run(command, check=True, capture_output=True, text=True, timeout=120)
+    return done.stdout
