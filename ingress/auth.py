@@ -19,7 +19,8 @@ from ingress.signatures import (
     StandardWebhooksSignature,
     TimestampedSignature,
 )
-from shared.vendor_settings import ConfigError, Secret, Vendor, env_name, file_key
+from shared.credentials import Secret
+from shared.vendor_settings import ConfigError, Vendor, env_name, file_key
 
 
 def _bytes(text: str) -> bytes:

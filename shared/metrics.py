@@ -114,6 +114,22 @@ POLICY = Gauge(
     ["digest", "changes"],
     registry=REGISTRY,
 )
+FETCH_SECONDS = Histogram(
+    "verdict_fetch_seconds",
+    "Fetching a result a webhook only announced from the vendor's API (token included), by "
+    "vendor and how it ended (ok, or the failure kind).",
+    ["vendor", "result"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+    registry=REGISTRY,
+)
+FETCH_ERRORS = Counter(
+    "verdict_fetch_errors",
+    "Fetches from a vendor's API that failed, by kind: unavailable (timeout, connection, 5xx), "
+    "rate_limited (429), malformed (an answer that is not the documented JSON), unauthorized "
+    "(401/403: the credentials), not_found (404), refused (another 4xx).",
+    ["vendor", "kind"],
+    registry=REGISTRY,
+)
 IN_FLIGHT = Gauge(
     "verdict_worker_messages_in_flight",
     "Messages a worker has received and not yet settled.",

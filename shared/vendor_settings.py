@@ -17,29 +17,13 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from shared import sender_addresses
+from shared import sender_addresses, vendor_api_settings
 
 # ingress/auth.py takes the error from here, with the vendor settings.
 from shared.config_errors import ConfigError as ConfigError  # noqa: PLC0414
 from shared.config_errors import Given, Locate, check_each, close_match, leaves, unique
-
-
-class Secret:
-    """A credential. Its repr and str are redacted so that it cannot leak into a log or an error."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('<redacted>')"
-
-    __str__ = __repr__
-
+from shared.credentials import Credentials, Secret
+from shared.vendor_api_settings import Api
 
 Method = Literal[
     "none", "hmac", "hmac-timestamped", "basic", "bearer", "header", "standard-webhooks"
@@ -53,7 +37,6 @@ HeaderName = Annotated[
         description="an HTTP header name (letters, digits and !#$%&'*+.^_`|~-, no spaces)",
     ),
 ]
-Credentials = tuple[Secret, ...]
 
 
 class Hmac(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -124,6 +107,8 @@ class Vendor(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     standard_webhooks: StandardWebhooks = msgspec.field(
         default_factory=StandardWebhooks, name="standard-webhooks"
     )
+    # The worker's: the vendor's retrieval API (shared/vendor_api_settings.py).
+    api: Api = msgspec.field(default_factory=Api)
 
 
 # What a vendor documents about itself: MetaMap always signs its webhooks (it still needs the
@@ -243,7 +228,7 @@ def _load_one(
     for path in bad:
         _delete(values, path)
     settings = msgspec.convert(values, Vendor, strict=False, dec_hook=_decode_secret)
-    problems += _check(settings, locate)
+    problems += _check(vendor, settings, locate)
     if problems:
         raise ConfigError(problems)
     return settings
@@ -271,7 +256,7 @@ def _fields(struct: type[msgspec.Struct]) -> Iterator[tuple[tuple[str, ...], boo
 
 _LIST_KEYS = {path: is_list for path, is_list in _fields(Vendor)}
 _CREDENTIAL_KEYS = frozenset(
-    path for path in _LIST_KEYS if path[-1] in {"secrets", "passwords", "tokens", "values"}
+    path for path in _LIST_KEYS if path[-1] in {"secrets", "passwords", "tokens", "values", "key"}
 )
 
 
@@ -333,9 +318,9 @@ def _decode_secret(kind: type, value: Any) -> Any:
     raise NotImplementedError
 
 
-def _check(settings: Vendor, locate: Locate) -> list[str]:
+def _check(vendor: str, settings: Vendor, locate: Locate) -> list[str]:
     """What each value allows but the values together do not, or a CIDR that is not one."""
-    problems = []
+    problems = vendor_api_settings.problems(vendor, settings.api, locate)
     if "none" in settings.auth and len(settings.auth) > 1:
         problems.append(f"{locate(('auth',))}: 'none' cannot be combined with another method")
     if len(set(settings.auth)) != len(settings.auth):

@@ -80,12 +80,12 @@ def test_every_problem_is_reported_in_one_run_with_where_and_what_is_allowed(
         f"[vendor.w2] key 'auht' in {f}: not a setting; expected one of: auth, require,"
         " allow_from, trusted_proxies, max_body_bytes, hmac, hmac-timestamped, basic, bearer,"
         " header,"
-        " standard-webhooks (did you mean 'auth'?)",
+        " standard-webhooks, api (did you mean 'auth'?)",
         f"[vendor.w2] key 'max_body_bytes' in {f}: expected an integer > 0, got -1",
         f"[vendor.w2] key 'hmak' in {f}: not a setting; expected one of: auth, require,"
         " allow_from, trusted_proxies, max_body_bytes, hmac, hmac-timestamped, basic, bearer,"
         " header,"
-        " standard-webhooks (did you mean 'hmac'?)",
+        " standard-webhooks, api (did you mean 'hmac'?)",
         f"[vendor.idwise] key 'auth' in {f}: expected a list, each one of: none, hmac,"
         " hmac-timestamped, basic,"
         " bearer, header, standard-webhooks, got 'password'",

@@ -13,7 +13,8 @@ import msgspec
 from shared.messages import Inbound
 from shared.outcome import OutcomeEvent, event_id
 from workers.vendors import CLASSIFIERS, SHIPPED_DIGEST
-from workers.vendors.base import Classifier, Undecodable, slug
+from workers.vendors.base import Classification, Classifier, Undecodable, slug
+from workers.vendors.policy import Completer, Read
 
 NO_ADAPTER = "no_adapter"
 UNDECODABLE = "undecodable"
@@ -31,13 +32,32 @@ def classify(
     classifiers: Mapping[str, Classifier] = CLASSIFIERS,
     policy_digest: str = SHIPPED_DIGEST,
 ) -> OutcomeEvent | Rejection:
+    verdict = decide(inbound, classifiers)
+    if isinstance(verdict, Rejection):
+        return verdict
+    return outcome_event(inbound, verdict, policy_digest)
+
+
+def decide(
+    inbound: Inbound, classifiers: Mapping[str, Classifier] = CLASSIFIERS
+) -> Classification | Rejection:
+    """The vendor's verdict on the body (with ``fetch`` where it only announces the result)."""
     classifier = classifiers.get(inbound.vendor)
     if classifier is None:
         return Rejection(NO_ADAPTER, f"no adapter for vendor {inbound.vendor!r}")
     try:
-        verdict = classifier(inbound.body, inbound.http_headers)
+        return classifier(inbound.body, inbound.http_headers)
     except Undecodable as exc:
         return Rejection(UNDECODABLE, str(exc))
+
+
+def complete(inbound: Inbound, completer: Completer, fetched: Read) -> Classification:
+    """The verdict on the body with the result fetched for it. The body decoded once already
+    (``decide``), so it decodes again."""
+    return completer(inbound.body, inbound.http_headers, fetched)
+
+
+def outcome_event(inbound: Inbound, verdict: Classification, policy_digest: str) -> OutcomeEvent:
     return OutcomeEvent(
         id=event_id(inbound.vendor, verdict.identity, inbound.body),
         vendor=inbound.vendor,

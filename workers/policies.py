@@ -37,6 +37,13 @@ class Effective:
             for vendor, table in self.tables.items()
         }
 
+    def completers(self) -> dict[str, policy.Completer]:
+        """Deciding bodies with their fetched results (workers/fetch/), by the same tables."""
+        return {
+            vendor: policy.completer(EXTRACTORS[vendor], Table(table))
+            for vendor, table in self.tables.items()
+        }
+
 
 def effective(overrides: Sequence[PolicyOverride] = ()) -> Effective:
     """The shipped tables with ``overrides`` applied; ConfigError naming each bad entry."""

@@ -2,8 +2,10 @@
 
 Three kinds of failure (docs/operations.md):
 - permanent: the body cannot be decoded or classified. Dead-lettered at once.
-- transient: the broker did not confirm what the worker published. Retried through the TTL
-  retry queues (shared/topology.py), then dead-lettered when the attempts run out.
+- transient: the broker did not confirm what the worker published, or a vendor's API could not
+  answer now (timeout, 5xx, 429; workers/fetch/). Retried through the TTL retry queues
+  (shared/topology.py), no sooner than a vendor's Retry-After asks, then dead-lettered when the
+  attempts run out.
 - poison: anything else the handler raised. The message is requeued (a quorum queue puts it at
   the back) and dead-lettered here on its last allowed delivery. A worker that dies on it never
   gets that far: then the queue's delivery limit dead-letters it (with the broker's ``x-death``
@@ -77,6 +79,18 @@ class Permanent(Exception):
         self.error = error
 
 
+class Transient(Exception):
+    """Worth trying again later (a vendor's API timed out, failed or limited the rate): retried
+    through the retry queues, then dead-lettered. ``retry_after``: the least wait, in seconds,
+    the vendor asked for."""
+
+    def __init__(self, reason: str, error: str, retry_after: float | None = None) -> None:
+        super().__init__(f"{reason}: {error}")
+        self.reason = reason
+        self.error = error
+        self.retry_after = retry_after
+
+
 class Settler:
     def __init__(self, broker: Broker, publisher: Publisher) -> None:
         self.broker = broker
@@ -89,8 +103,10 @@ class Settler:
             await work
         except Permanent as exc:
             return await self._fail(message, FailureKind.PERMANENT, exc.reason, exc.error)
+        except Transient as exc:
+            return await self._retry(message, exc.reason, exc.error, exc.retry_after)
         except NOT_CONFIRMED as exc:
-            return await self._retry(message, type(exc).__name__)
+            return await self._retry(message, NOT_CONFIRMED_REASON, type(exc).__name__)
         except Exception as exc:
             log.error("message_failed", error=type(exc).__name__, exc_info=exc)
             return await self._poison(message, exc)
@@ -105,17 +121,30 @@ class Settler:
             message, FailureKind.POISON, HANDLER_ERROR, _describe(exc), attempts=deliveries
         )
 
-    async def _retry(self, message: AbstractIncomingMessage, error: str) -> Settled:
+    async def _retry(
+        self,
+        message: AbstractIncomingMessage,
+        reason: str,
+        error: str,
+        retry_after: float | None = None,
+    ) -> Settled:
         delays = self.broker.topology.retry_delays
         attempt = _int(message.headers.get(messages.ATTEMPTS)) + 1
+        if retry_after is not None and attempt <= len(delays):
+            # The first delay of the schedule that waits as long as asked (the longest, if none
+            # does): the attempts it skips count as spent, so the schedule still ends.
+            waits = [n for n, delay in enumerate(delays, start=1) if delay >= retry_after]
+            attempt = max(attempt, waits[0] if waits else len(delays))
         if attempt > len(delays):
             return await self._fail(
-                message, FailureKind.TRANSIENT, RETRIES_EXHAUSTED, error, attempts=attempt
+                message,
+                FailureKind.TRANSIENT,
+                RETRIES_EXHAUSTED,
+                f"{reason}: {error}",
+                attempts=attempt,
             )
         queue = self.broker.topology.retry_queue(_vendor(message), delays[attempt - 1])
-        headers = _failure_headers(
-            message, FailureKind.TRANSIENT, NOT_CONFIRMED_REASON, error, attempt
-        )
+        headers = _failure_headers(message, FailureKind.TRANSIENT, reason, error, attempt)
         try:
             await self.publisher.publish(
                 "", queue, message.body, messages.copy_properties(message, headers)

@@ -27,6 +27,7 @@ from shared.broker import Broker
 from shared.publisher import Publisher
 from shared.settings import Settings
 from workers import observe, pipeline, policies
+from workers.fetch import Fetchers
 from workers.settle import Permanent, Settled, Settler
 from workers.vendors.base import Classifier
 
@@ -51,6 +52,9 @@ class Worker:
         # The shipped tables with the deployment's [[policy]] changes (checked at start-up).
         self.policy = policies.effective(settings.policy)
         self.classifiers = self.policy.classifiers() if classifiers is None else classifiers
+        self.completers = self.policy.completers()
+        # The vendors' APIs, for results a webhook only announces (workers/fetch/).
+        self.fetchers = Fetchers(settings)
         # Outcome events, retries, dead letters and acks go through the batching publisher
         # (docs/performance.md). During a resource alarm it holds them rather than fail them:
         # the prefetch window bounds what the worker holds meanwhile.
@@ -84,6 +88,7 @@ class Worker:
 
     async def start(self) -> None:
         """Consume every vendor's queue once connected, and again after every reconnect."""
+        await self.fetchers.open()
         self.broker.on_connected(self._consume)
         await self.broker.wait_connected()
         if self.broker.connection is not None:
@@ -144,6 +149,7 @@ class Worker:
                 await asyncio.wait_for(self._channel.close(), _CLOSE_TIMEOUT)
         with contextlib.suppress(aio_pika.exceptions.AMQPError, RuntimeError, TimeoutError):
             await asyncio.wait_for(self.publisher.close(), _CLOSE_TIMEOUT)
+        await self.fetchers.close()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         task = asyncio.current_task()
@@ -183,10 +189,17 @@ class Worker:
         except messages.MalformedEnvelope as exc:
             raise Permanent(MALFORMED_ENVELOPE, str(exc)) from None
         result["vendor"] = inbound.vendor
-        classified = pipeline.classify(inbound, self.classifiers, self.policy.digest)
-        if isinstance(classified, pipeline.Rejection):
-            result["reason"] = classified.reason
-            raise Permanent(classified.reason, classified.error)
+        verdict = pipeline.decide(inbound, self.classifiers)
+        if isinstance(verdict, pipeline.Rejection):
+            result["reason"] = verdict.reason
+            raise Permanent(verdict.reason, verdict.error)
+        api = self.fetchers.vendors.get(inbound.vendor)
+        if verdict.fetch is not None and api is not None:
+            # Transient and Permanent failures of the vendor's API settle the message.
+            result["fetched"] = verdict.fetch.resource
+            fetched = await api.fetch(verdict.fetch)
+            verdict = pipeline.complete(inbound, self.completers[inbound.vendor], fetched)
+        classified = pipeline.outcome_event(inbound, verdict, self.policy.digest)
         result.update(
             vendor_event=classified.event, outcome=classified.outcome.value, id=classified.id
         )

@@ -93,7 +93,7 @@ async def test_retries_run_out_into_the_dead_letter_queue(
         vendor="metamap",
         kind="transient",
         reason=settle.RETRIES_EXHAUSTED,
-        error="PublishError",
+        error=f"{settle.NOT_CONFIRMED_REASON}: PublishError",
         attempts=len(topology.retry_delays) + 1,
         first_failed_at=letter.first_failed_at,
         last_failed_at=letter.last_failed_at,

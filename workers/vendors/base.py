@@ -26,6 +26,26 @@ CONTRADICTION = "contradiction"
 MISSING_VALUE = "missing_value"
 
 
+class Fetch(msgspec.Struct, frozen=True):
+    """A result the webhook announces without carrying it: the vendor's resource that holds it,
+    by its ids. The worker fetches it where the vendor's API is configured (workers/fetch/)."""
+
+    resource: str  # "check", "report", "workflow_execution", "score", "verification"
+    ids: tuple[str, ...]
+
+
+# An id that goes into a URL path or query: the vendors' ids (UUIDs, hex, numbers) and nothing
+# that could change the path (no "/", "?", "%" or "..").
+_URL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}", re.ASCII)
+
+
+def fetch(resource: str, *ids: str | None) -> Fetch | None:
+    """What to fetch, when every id is one that can safely go into the vendor's URL."""
+    if not ids or not all(i is not None and _URL_ID.fullmatch(i) for i in ids):
+        return None
+    return Fetch(resource, tuple(i for i in ids if i is not None))
+
+
 class Classification(msgspec.Struct, frozen=True, kw_only=True):
     """An adapter's verdict on one event; the worker turns it into an OutcomeEvent."""
 
@@ -38,6 +58,8 @@ class Classification(msgspec.Struct, frozen=True, kw_only=True):
     # The vendor's event identity (shared/docs/vendors.md); None falls back to a hash of the body.
     identity: tuple[str, ...] | None = None
     occurred_at: datetime | None = None
+    # The result the webhook only announces, where the vendor's API can give it.
+    fetch: Fetch | None = None
 
 
 Classifier = Callable[[bytes, Mapping[str, str]], Classification]

@@ -134,6 +134,8 @@ _watchlist_decoder = base.lenient_decoder(WatchlistUpdate)
 
 AUTHENTICATION = "authentication"
 ONBOARDING_STATUS = "onboarding_status"
+# What ONBOARDING_FINISHED announces: the interview's score (GET /omni/get/score).
+SCORE = "score"
 WATCHLIST_UPDATE = "watchlist_update"
 UNKNOWN = "unknown"
 
@@ -254,6 +256,9 @@ def _onboarding(hook: OnboardingStatus) -> Facts:
             flow_id=hook.flow_id,
         ),
         identity=(ONBOARDING_STATUS, interview_id, status) if interview_id else None,
+        # The onboarding's end: its score is on Incode's score API (the intermediate *_FINISHED
+        # statuses are steps, scored only once the onboarding ends).
+        fetch=base.fetch(SCORE, interview_id) if status == "ONBOARDING_FINISHED" else None,
     )
 
 

@@ -59,6 +59,9 @@ class Webhook(msgspec.Struct, frozen=True, rename="camel"):
 _decoder = base.lenient_decoder(Webhook)
 
 STEP_COMPLETED = "step_completed"
+VERIFICATION_COMPLETED = "verification_completed"
+# What a completed verification without its status announces: the verification resource.
+VERIFICATION = "verification"
 _EVENT_NAMES = base.EnumTable.of(
     STEP_COMPLETED,
     "verification_started",
@@ -66,7 +69,7 @@ _EVENT_NAMES = base.EnumTable.of(
     "verification_signed",
     "verification_postponed",
     "verification_expired",
-    "verification_completed",
+    VERIFICATION_COMPLETED,
     "verification_updated",
 )
 
@@ -108,6 +111,11 @@ def extract(body: bytes, headers: Mapping[str, str]) -> Facts:
             else None
         ),
         occurred_at=base.timestamp(hook.timestamp),
+        # A completed verification without its status: GET /v2/verifications/{id} (by the id,
+        # never by the body's URL, which would take the API's credentials where a body points).
+        fetch=base.fetch(VERIFICATION, verification_id)
+        if event == VERIFICATION_COMPLETED and not (hook.identity_status or "").strip()
+        else None,
     )
 
 

@@ -20,7 +20,8 @@ verdict of a workflow run; on every other event only said, under the key
 (a workflow run's); and, only when the webhook carries the resource, ``resource.result`` (a
 check's, under ``resource.result``; a report's, under ``resource.result.part``),
 ``resource.sub_result`` and ``resource.name`` (a report's kind). A check or report webhook
-without its resource leaves its result unread: the table then says ``result_not_in_webhook``.
+without its resource leaves its result unread: the table then says ``result_not_in_webhook``,
+unless the worker fetches the check or report from Onfido's API (``Facts.fetch``).
 
 Never declared, so never read: ``resource.input`` and ``resource.output`` (names, birth dates,
 document numbers), ``timeline_file_download_url`` (a pre-signed URL), ``dashboard_url``,
@@ -185,12 +186,20 @@ def extract(body: bytes, headers: Mapping[str, str]) -> Facts:
         values=values,
         subject=_subject(payload, obj, resource, action, object_id),
         identity=identity,
+        # A check's or report's result, not in the webhook: GET /checks/{id} or /reports/{id}.
+        fetch=base.fetch(_FETCHED[action], object_id)
+        if resource is None and action in _FETCHED
+        else None,
         occurred_at=base.timestamp(
             obj.completed_at_iso8601
             or obj.started_at_iso8601
             or (resource.updated_at if resource is not None else None)
         ),
     )
+
+
+# The events whose result the API gives when the webhook does not carry it, and its resource.
+_FETCHED = {"check.completed": "check", "report.completed": "report"}
 
 
 def _spelling(value: str | None) -> str:

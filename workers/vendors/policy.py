@@ -118,9 +118,17 @@ class Facts(msgspec.Struct, frozen=True, kw_only=True):
     subject: dict[str, str] = msgspec.field(default_factory=dict)
     identity: tuple[str, ...] | None = None
     occurred_at: datetime | None = None
+    # A result the body announces without carrying it (its fields then unread): fetched where
+    # the vendor's API is configured, its values then read as the table's (``complete``).
+    fetch: base.Fetch | None = None
 
 
 Extractor = Callable[[bytes, Mapping[str, str]], Facts]
+# Decides a body with the values fetched for it: what ``Facts.fetch`` announced.
+Completer = Callable[[bytes, Mapping[str, str], Read], base.Classification]
+
+# The note on an outcome decided by a fetched result.
+RESULT_FETCHED = "result_fetched"
 
 
 class Kind(enum.StrEnum):
@@ -311,18 +319,42 @@ def classifier(extract: Extractor, table: Table) -> base.Classifier:
     """An adapter's classify: extract the facts, then apply the table."""
 
     def classify(body: bytes, headers: Mapping[str, str]) -> base.Classification:
-        facts = extract(body, headers)
-        decision = evaluate(table, facts)
-        return base.Classification(
-            event=facts.event,
-            outcome=decision.outcome,
-            reasons=decision.reasons,
-            subject=facts.subject,
-            identity=facts.identity,
-            occurred_at=facts.occurred_at,
-        )
+        return _classification(table, extract(body, headers))
 
     return classify
+
+
+def completer(extract: Extractor, table: Table) -> Completer:
+    """Decide a body together with the result fetched for it: the fetched values are read as
+    the body's own would be, by the same table (a deployment's changes included)."""
+
+    def complete(body: bytes, headers: Mapping[str, str], fetched: Read) -> base.Classification:
+        return _classification(table, with_fetched(extract(body, headers), fetched))
+
+    return complete
+
+
+def with_fetched(facts: Facts, fetched: Read) -> Facts:
+    """The facts with the fetched values in, and a note saying where they came from."""
+    if facts.fetch is None:
+        return facts
+    note = Reason(RESULT_FETCHED, f"{facts.fetch.resource} fetched from the vendor's API")
+    return msgspec.structs.replace(
+        facts, values={**facts.values, **fetched}, notes=(*facts.notes, note), fetch=None
+    )
+
+
+def _classification(table: Table, facts: Facts) -> base.Classification:
+    decision = evaluate(table, facts)
+    return base.Classification(
+        event=facts.event,
+        outcome=decision.outcome,
+        reasons=decision.reasons,
+        subject=facts.subject,
+        identity=facts.identity,
+        occurred_at=facts.occurred_at,
+        fetch=facts.fetch,
+    )
 
 
 def load(vendor: str) -> VendorPolicy:

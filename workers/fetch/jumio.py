@@ -1,0 +1,68 @@
+"""Jumio's Retrieval API: a PROCESSED workflow execution's decision.
+
+A token from ``POST https://auth.<region>.jumio.ai/oauth2/token`` (OAuth2 client credentials;
+an API client with the retrieval role is enough), then ``GET {base}/api/v1/accounts/{account}/
+workflow-executions/{id}`` with a meaningful ``User-Agent``, which Jumio requires. Only
+``decision.type`` is read: the capabilities' extracted data (names, birth dates, document
+numbers) and the credentials' image links are never declared.
+"""
+
+from __future__ import annotations
+
+import msgspec
+import yarl
+
+from shared.vendor_api_settings import Api
+from workers.fetch import oauth2
+from workers.fetch.client import Malformed, Request, Token
+from workers.vendors.base import Fetch
+from workers.vendors.policy import Read
+
+
+class Decision(msgspec.Struct, frozen=True):
+    type: str | None = None
+
+
+class Details(msgspec.Struct, frozen=True):
+    decision: Decision | None = None
+
+
+_details = msgspec.json.Decoder(Details, strict=False)
+
+
+def token_url(base_url: str) -> str:
+    """Jumio's token host beside its retrieval host (retrieval.emea-1.jumio.ai ->
+    auth.emea-1.jumio.ai); elsewhere (a proxy, a test's server) ``{base}/oauth2/token``."""
+    url = yarl.URL(base_url)
+    host = url.host or ""
+    if host.startswith("retrieval.") and host.endswith(".jumio.ai"):
+        return str(
+            url.with_host("auth." + host.removeprefix("retrieval.")).with_path("/oauth2/token")
+        )
+    return base_url.rstrip("/") + "/oauth2/token"
+
+
+class Jumio:
+    def __init__(self, base_url: str, api: Api) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = oauth2.token_request(api.token_url or token_url(base_url), api)
+
+    def token_request(self) -> Request | None:
+        return self.token
+
+    def read_token(self, body: bytes) -> Token:
+        return oauth2.read_token(body)
+
+    def resource_request(self, what: Fetch, token: Token) -> Request:
+        account, execution = what.ids
+        path = f"/api/v1/accounts/{account}/workflow-executions/{execution}"
+        return Request(
+            self.base_url + path, headers={**token.headers, "Accept": "application/json"}
+        )
+
+    def read_resource(self, what: Fetch, body: bytes) -> Read:
+        try:
+            details = _details.decode(body)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            raise Malformed(str(exc)) from None
+        return {"decision.type": details.decision.type if details.decision else None}
