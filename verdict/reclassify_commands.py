@@ -146,6 +146,12 @@ def _print(report: Report, window: Window, digest: str, dry_run: bool, out: Text
             "webhooks are dead-lettered): left as they are",
             file=out,
         )
+    if report.fetched:
+        print(
+            f"{report.fetched} decided by a result fetched from the vendor's API, which "
+            "reclassify does not ask again: left as they are",
+            file=out,
+        )
 
 
 class _Progress:

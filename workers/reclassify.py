@@ -35,6 +35,7 @@ from shared.topology import Topology
 from workers import pipeline
 from workers.dlq import Pacer
 from workers.vendors.base import Classifier
+from workers.vendors.policy import RESULT_FETCHED
 
 # The marker's header: a read stops at the marker it wrote.
 MARKER = messages.HEADER_PREFIX + "archive-marker"
@@ -59,6 +60,8 @@ class Decided:
 
     id: str
     outcome: str
+    # Decided by a result fetched from the vendor's API (workers/fetch/).
+    fetched: bool = False
 
 
 # (vendor, event, from outcome, to outcome)
@@ -74,6 +77,9 @@ class Report:
     no_outcome: int = 0
     # Webhooks the current policy (or adapter) can no longer classify: left as they are.
     now_rejected: int = 0
+    # Webhooks decided by a result fetched from the vendor: the archive holds the webhook, not
+    # that result, and reclassifying asks no vendor again. Left as they are.
+    fetched: int = 0
     published: int = 0
 
     @property
@@ -126,7 +132,10 @@ class Reclassification:
             if message.exchange == self.topology.outcomes_exchange:
                 event = _outcome_event(message)
                 if event is not None and event.received_at >= self.window.since:
-                    decided[event.ingress_message_id] = Decided(event.id, event.outcome.value)
+                    fetched = any(reason.code == RESULT_FETCHED for reason in event.reasons)
+                    decided[event.ingress_message_id] = Decided(
+                        event.id, event.outcome.value, fetched
+                    )
         return decided
 
     async def _compare(
@@ -160,6 +169,8 @@ class Reclassification:
                 report.now_rejected += 1
             elif before is None:
                 report.no_outcome += 1
+            elif before.fetched:
+                report.fetched += 1
             elif before.outcome == now.outcome.value:
                 report.unchanged += 1
             else:

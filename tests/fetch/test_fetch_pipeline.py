@@ -5,19 +5,24 @@ every failure of that API ends as docs/operations.md says."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
-from aio_pika.abc import AbstractChannel
+from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
 from shared.broker import Broker
 from shared.outcome import Outcome
 from shared.settings import Settings
-from shared.topology import Topology
+from shared.topology import Topology, for_settings
 from tests.fakes import vendor_bodies
 from tests.fakes.vendor_apis import FakeVendorApis
 from tests.faults.support import Ledger, depth, publish_inbound, running_worker, wait_until
+from tests.support import take
+from workers import policies
 from workers.fetch import client
+from workers.reclassify import Reclassification, Window
 from workers.settle import RETRIES_EXHAUSTED
 from workers.vendors.policy import RESULT_FETCHED
 
@@ -212,3 +217,35 @@ async def test_one_resource_is_never_fetched_twice_at_the_same_time(
         fake.in_flight_max("jumio", f"/api/v1/accounts/{ACCOUNT}/workflow-executions/{EXECUTION}")
         == 1
     )
+
+
+async def test_reclassifying_leaves_a_fetched_decision_as_it_is(
+    fetching: Settings,
+    fake: FakeVendorApis,
+    channel: AbstractChannel,
+    topology: Topology,
+    connection: AbstractRobustConnection,
+) -> None:
+    # The archive holds the webhook, not the result fetched for it: deciding the webhook again
+    # would say pending (result_not_in_webhook) and "correct" a decided verification.
+    archived = msgspec.structs.replace(fetching, archive=True, archive_max_bytes=50 * 1024 * 1024)
+    fake.add_metamap_verification(VERIFICATION, status="verified")
+    since = datetime.now(UTC) - timedelta(seconds=1)
+    archiving = Broker(archived.amqp_url, for_settings(archived), name="test-archive")
+    await archiving.connect()
+    try:
+        async with running_worker(archived, archiving):
+            message_id = await publish_inbound(archiving, "metamap", announcing("metamap"))
+            [message] = await take(channel, topology.outcome_queue(Outcome.PASS), 1, timeout=20)
+        assert message.correlation_id == message_id
+        effective = policies.effective()
+        report = await Reclassification(
+            topology=for_settings(archived),
+            window=Window(since, datetime.now(UTC) + timedelta(seconds=1)),
+            classifiers=effective.classifiers(),
+            policy_digest=effective.digest,
+            dry_run=True,
+        ).run(connection)
+    finally:
+        await archiving.close()
+    assert (report.webhooks, report.fetched, report.changed) == (1, 1, 0)
