@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -13,11 +10,11 @@ from hypothesis import strategies as st
 
 from shared.outcome import Outcome
 from tests.vendors import mutations
-from tests.vendors.mutations import PROPERTY
+from tests.vendors.mutations import PROPERTY, encode
 from workers.vendors import CLASSIFIERS
-from workers.vendors.base import Classification, Undecodable
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "incode"
+fixtures = mutations.Fixtures("incode")
+load, body_of = fixtures.load, fixtures.body
 classify = CLASSIFIERS["incode"]
 
 AUTH = "authentication"
@@ -328,27 +325,12 @@ SUBJECT_KEYS: dict[str, dict[str, str]] = {
 NAMES = [row[0] for row in TABLE]
 
 
-def load(name: str) -> bytes:
-    return (FIXTURES / f"{name}.json").read_bytes()
-
-
-def body_of(name: str) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads(load(name))
-    return body
-
-
-def encode(body: dict[str, Any]) -> bytes:
-    return json.dumps(body).encode()
-
-
 @pytest.mark.parametrize(("name", "outcome", "event", "codes"), TABLE)
 def test_fixture_classified(name: str, outcome: str, event: str, codes: tuple[str, ...]) -> None:
     body = body_of(name)
     result = classify(load(name), {})
 
-    assert result.outcome == Outcome(outcome)
-    assert result.event == event
-    assert tuple(reason.code for reason in result.reasons) == codes
+    mutations.assert_classified(result, outcome, event, codes)
     expected = {
         subject: str(body[key])
         for subject, key in SUBJECT_KEYS[event].items()
@@ -359,9 +341,7 @@ def test_fixture_classified(name: str, outcome: str, event: str, codes: tuple[st
 
 
 def test_every_fixture_is_in_the_table() -> None:
-    on_disk = {path.stem for path in FIXTURES.glob("*.json")}
-    assert len(NAMES) == len(set(NAMES))
-    assert on_disk == set(NAMES)
+    fixtures.assert_all_in_table(NAMES)
 
 
 def test_every_document_example_has_a_fixture() -> None:
@@ -409,14 +389,9 @@ def test_error_text_without_a_code_asks_for_the_code_and_keeps_the_text() -> Non
 
 def test_unrecognised_values_name_field_and_value() -> None:
     reason = classify(load("authentication--refer--unknown-overall-status"), {}).reasons[0]
-    assert (reason.code, reason.field) == ("unrecognised_value", "overallStatus")
-    assert reason.message is not None
-    assert "MANUAL_REVIEW" in reason.message
+    mutations.assert_names_field_and_value(reason, "overallStatus", "MANUAL_REVIEW")
     (reason,) = classify(load("onboarding-status--unknown-status"), {}).reasons
-    assert reason.code == "unrecognised_value"
-    assert reason.field == "onboardingStatus"
-    assert reason.message is not None
-    assert "USER_CANCELLED" in reason.message
+    mutations.assert_names_field_and_value(reason, "onboardingStatus", "USER_CANCELLED")
 
 
 @pytest.mark.parametrize(
@@ -489,9 +464,7 @@ def test_credentials_in_the_body_never_reach_the_outcome() -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_retry_equal_bodies_classify_equally(name: str) -> None:
-    body = body_of(name)
-    compact = json.dumps(dict(reversed(list(body.items()))), separators=(",", ":")).encode()
-    assert classify(compact, {}) == classify(load(name), {})
+    assert classify(mutations.reserialised(body_of(name)), {}) == classify(load(name), {})
 
 
 def test_identity_per_shape() -> None:
@@ -523,15 +496,11 @@ def test_same_event_same_identity() -> None:
 
 
 def test_different_events_differ() -> None:
-    identities: dict[tuple[str, ...], str] = {}
     # Incode's lenses and mask examples reuse one transactionId; the identity follows it.
     shared = {"doc--authentication--fail-lenses", "doc--authentication--fail-face-mask"}
-    for name in NAMES:
-        identity = classify(load(name), {}).identity
-        if identity is None or name in shared:
-            continue
-        assert identity not in identities, (name, identities.get(identity))
-        identities[identity] = name
+    mutations.assert_identities_differ(
+        {name: classify(load(name), {}).identity for name in NAMES if name not in shared}
+    )
 
     base = body_of("onboarding-status--onboarding-finished")
     for changes in (
@@ -560,13 +529,9 @@ def test_different_events_differ() -> None:
 @pytest.mark.parametrize(
     ("body", "path"),
     [
-        (b"not json", None),
-        (b"", None),
-        (b"[]", None),
+        *((body, None) for body in mutations.NOT_OBJECTS),
         (b'[{"overallStatus": "PASS"}]', None),
         (b'"PASS"', None),
-        (b"42", None),
-        (b"null", None),
         (b"{}", "`$`"),
         (b'{"status": "PASS", "score": 1}', "`$`"),
         (b'{"interviewId": null}', "`$`"),
@@ -587,40 +552,20 @@ def test_different_events_differ() -> None:
     ],
 )
 def test_undecodable(body: bytes, path: str | None) -> None:
-    with pytest.raises(Undecodable) as caught:
-        classify(body, {})
-    if path is not None:
-        assert path in str(caught.value)
+    mutations.assert_undecodable(classify, body, path)
 
 
 # ------------------------------------------------------------------------------ properties
 
 
-def _normalised(value: str) -> str:
-    # Non-ASCII text never matches (upper-casing would turn a long s into S).
-    if not value.isascii():
-        return value
-    return re.sub(r"[^A-Z0-9]+", "_", value.strip().upper()).strip("_")
-
-
-OVERALL_KNOWN = {"PASS", "FAIL"}
 # Fixtures whose verdict value only a pattern of incode.toml matches (CURP_VALIDATION_FINISHED).
 PATTERN_MATCHED = {"onboarding-status--unlisted-finished-status"}
-ONBOARDING_VERDICTS = {"MANUAL_REVIEW_APPROVED", "MANUAL_REVIEW_REJECTED"}
-
-mutated = mutations.mutated(body_of, NAMES)
 
 
 @PROPERTY
-@given(mutated)
+@given(mutations.mutated(body_of, NAMES))
 def test_mutations_classify_or_are_undecodable(body: bytes) -> None:
-    try:
-        result = classify(body, {})
-    except Undecodable:
-        return
-    assert isinstance(result, Classification)
-    assert re.fullmatch(r"[a-z0-9_]+", result.event)
-    assert result.reasons
+    mutations.classified_or_undecodable(classify, body)
 
 
 @PROPERTY
@@ -684,10 +629,7 @@ ONBOARDING_NAMES = [row[0] for row in TABLE if row[2] == ONBOARDING]
 
 
 @PROPERTY
-@given(
-    st.sampled_from(AUTH_NAMES),
-    st.text(max_size=20).filter(lambda s: _normalised(s) not in OVERALL_KNOWN),
-)
+@given(st.sampled_from(AUTH_NAMES), mutations.unknown_words(("PASS", "FAIL"), blank=True))
 def test_unrecognised_overall_status_is_never_pass_or_fail(name: str, value: str) -> None:
     body = body_of(name)
     body["overallStatus"] = value
@@ -698,7 +640,9 @@ def test_unrecognised_overall_status_is_never_pass_or_fail(name: str, value: str
 @PROPERTY
 @given(
     st.sampled_from(ONBOARDING_NAMES),
-    st.text(max_size=30).filter(lambda s: _normalised(s) not in ONBOARDING_VERDICTS),
+    mutations.unknown_words(
+        ("MANUAL_REVIEW_APPROVED", "MANUAL_REVIEW_REJECTED"), max_size=30, blank=True
+    ),
 )
 def test_unrecognised_onboarding_status_is_never_pass_or_fail(name: str, value: str) -> None:
     body = body_of(name)

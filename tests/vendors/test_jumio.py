@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.outcome import Outcome
 from tests.vendors import mutations
-from tests.vendors.mutations import PROPERTY
+from tests.vendors.mutations import PROPERTY, encode
 from workers.vendors import jumio, policy
-from workers.vendors.base import Classification, Undecodable
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "jumio"
+fixtures = mutations.Fixtures("jumio")
+load, body_of = fixtures.load, fixtures.body
 # Not the registry: the vendor is registered later, from the shipped table.
 classify = policy.classifier(jumio.extract, policy.Table(policy.load("jumio")))
 
@@ -94,6 +90,7 @@ TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
     ),
     ("case--status-with-punctuation", "refer", "callback", ("unrecognised_value",)),
 ]
+NAMES = [row[0] for row in TABLE]
 
 # Made-up personal data and retrieval links in the fixtures: none may reach an outcome.
 PERSONAL = (
@@ -109,23 +106,8 @@ PERSONAL = (
 )
 
 
-def load(name: str) -> bytes:
-    return (FIXTURES / f"{name}.json").read_bytes()
-
-
-def body_of(name: str) -> dict[str, Any]:
-    body: dict[str, Any] = json.loads(load(name))
-    return body
-
-
-def encoded(result: Classification) -> str:
-    return msgspec.json.encode(result).decode()
-
-
 def _with_status(name: str, status: Any) -> bytes:
-    body = body_of(name)
-    body["workflowExecution"]["status"] = status
-    return json.dumps(body).encode()
+    return fixtures.changed(name, ("workflowExecution", "status"), status)
 
 
 @pytest.mark.parametrize(("name", "outcome", "event", "codes"), TABLE)
@@ -134,9 +116,7 @@ def test_fixture_classified(name: str, outcome: str, event: str, codes: tuple[st
     execution = body["workflowExecution"]
     result = classify(load(name), {})
 
-    assert result.outcome == Outcome(outcome)
-    assert result.event == event
-    assert tuple(reason.code for reason in result.reasons) == codes
+    mutations.assert_classified(result, outcome, event, codes)
     assert all(r.field == STATUS for r in result.reasons if r.code != "result_not_in_webhook")
 
     expected = {
@@ -150,15 +130,11 @@ def test_fixture_classified(name: str, outcome: str, event: str, codes: tuple[st
     assert result.identity is not None
     assert result.identity[0] == execution["id"]
     assert result.occurred_at == datetime(2021, 1, 21, 14, 55, 1, 917000, tzinfo=UTC)
-    text = encoded(result)
-    assert not any(value in text for value in PERSONAL)
+    mutations.assert_says_none_of(result, PERSONAL)
 
 
 def test_every_fixture_is_in_the_table() -> None:
-    on_disk = {path.stem for path in FIXTURES.glob("*.json")}
-    in_table = [row[0] for row in TABLE]
-    assert len(in_table) == len(set(in_table))
-    assert on_disk == set(in_table)
+    fixtures.assert_all_in_table(NAMES)
 
 
 def test_every_documented_status_has_a_fixture() -> None:
@@ -171,7 +147,7 @@ def test_every_documented_status_has_a_fixture() -> None:
 # change the definition key's type).
 DERIVED = [
     name
-    for name in (row[0] for row in TABLE)
+    for name in NAMES
     if name.split("--")[0] in ("initiated", "acquired", "session-expired", "token-expired")
     or name.startswith("callback--")
     or (name.startswith("case--") and name != "case--definition-key-as-number")
@@ -187,11 +163,8 @@ def test_derived_fixtures_change_only_the_status(name: str) -> None:
 
 
 def test_unrecognised_status_is_named() -> None:
-    result = classify(load("callback--unknown-status"), {})
-    (reason,) = result.reasons
-    assert reason.field == STATUS
-    assert reason.message is not None
-    assert "PAUSED" in reason.message
+    (reason,) = classify(load("callback--unknown-status"), {}).reasons
+    mutations.assert_names_field_and_value(reason, STATUS, "PAUSED")
 
 
 def test_a_hostile_status_is_refer_with_a_short_reason() -> None:
@@ -223,7 +196,7 @@ def test_non_ascii_lookalikes_are_unrecognised(value: str) -> None:
 
 def test_no_definition_key_account_or_time() -> None:
     body = {"workflowExecution": {"id": "22222222-xxxx", "status": "TOKEN_EXPIRED"}}
-    result = classify(json.dumps(body).encode(), {})
+    result = classify(encode(body), {})
     assert result.outcome is Outcome.FAIL
     assert result.subject == {"workflow_execution_id": "22222222-xxxx"}
     assert result.occurred_at is None
@@ -236,8 +209,7 @@ def test_retry_has_the_same_identity() -> None:
     # A resent callback may be re-serialised and carry a new send time: the same event.
     body = body_of(EXAMPLE)
     body["callbackSentAt"] = "2021-01-21T15:55:01.917Z"
-    compact = json.dumps(dict(reversed(list(body.items()))), separators=(",", ":")).encode()
-    again = classify(compact, {})
+    again = classify(mutations.reserialised(body), {})
     first = classify(load(EXAMPLE), {})
     assert again.identity == first.identity == ("22222222-xxxx-xxxx-xxxx-xxxxxxxxxxxx", "PROCESSED")
     assert (again.event, again.outcome, again.reasons) == (
@@ -274,19 +246,19 @@ def test_different_events_differ() -> None:
         "callback--unknown-status",
         "callback--status-absent",
     ]
-    identities = [classify(load(name), {}).identity for name in names]
-    assert None not in identities
-    assert len(identities) == len(set(identities))
+    identities = {name: classify(load(name), {}).identity for name in names}
+    assert None not in identities.values()
+    mutations.assert_identities_differ(identities)
 
     other = body_of(EXAMPLE)
     other["workflowExecution"]["id"] = "33333333-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
-    assert classify(json.dumps(other).encode(), {}).identity != classify(load(EXAMPLE), {}).identity
+    assert classify(encode(other), {}).identity != classify(load(EXAMPLE), {}).identity
 
 
 def test_without_an_execution_id_the_body_is_the_identity() -> None:
     body = body_of(EXAMPLE)
     del body["workflowExecution"]["id"]
-    result = classify(json.dumps(body).encode(), {})
+    result = classify(encode(body), {})
     assert result.identity is None
     assert "workflow_execution_id" not in result.subject
     assert result.outcome is Outcome.PENDING
@@ -298,12 +270,8 @@ def test_without_an_execution_id_the_body_is_the_identity() -> None:
 @pytest.mark.parametrize(
     ("body", "path"),
     [
-        (b"not json", None),
-        (b"", None),
-        (b"[]", None),
+        *((body, None) for body in mutations.NOT_OBJECTS),
         (b'"PROCESSED"', None),
-        (b"42", None),
-        (b"null", None),
         # A legacy Netverify callback: form-encoded, not the Platform's.
         (b"verificationStatus=APPROVED_VERIFIED&jumioIdScanReference=x", None),
         (b"{}", "`workflowExecution`"),
@@ -319,10 +287,7 @@ def test_without_an_execution_id_the_body_is_the_identity() -> None:
     ],
 )
 def test_undecodable(body: bytes, path: str | None) -> None:
-    with pytest.raises(Undecodable) as caught:
-        classify(body, {})
-    if path is not None:
-        assert path in str(caught.value)
+    mutations.assert_undecodable(classify, body, path)
 
 
 def test_hrefs_of_any_shape_are_never_read() -> None:
@@ -330,42 +295,24 @@ def test_hrefs_of_any_shape_are_never_read() -> None:
     for href in (None, 3, ["x"], {"a": "https://example.invalid"}):
         body["workflowExecution"]["href"] = href
         body["account"]["href"] = href
-        result = classify(json.dumps(body).encode(), {})
+        result = classify(encode(body), {})
         assert result.outcome is Outcome.PENDING
-        assert "https://" not in encoded(result)
+        mutations.assert_says_none_of(result, ["https://"])
 
 
 # ------------------------------------------------------------------------------ properties
 
-NAMES = [row[0] for row in TABLE]
-# The statuses as the table normalises them.
-KNOWN = {"INITIATED", "ACQUIRED", "PROCESSED", "SESSIONEXPIRED", "TOKENEXPIRED"}
-
-
-def _normalised(value: str) -> str:
-    # Non-ASCII text never matches (upper-casing would turn a ligature into ASCII letters).
-    if not value.isascii():
-        return value
-    return re.sub(r"[^A-Z0-9]+", "", value.strip().upper())
-
-
-# A blank status is an absent one, not an unrecognised one.
-unknown_words = st.text(min_size=1, max_size=20).filter(
-    lambda s: bool(s.strip()) and _normalised(s) not in KNOWN
+unknown_words = mutations.unknown_words(
+    ("INITIATED", "ACQUIRED", "PROCESSED", "SESSION_EXPIRED", "TOKEN_EXPIRED")
 )
-mutated = mutations.mutated(body_of, NAMES)
 
 
 @PROPERTY
-@given(mutated)
+@given(mutations.mutated(body_of, NAMES))
 def test_mutations_classify_or_are_undecodable(body: bytes) -> None:
-    try:
-        result = classify(body, {})
-    except Undecodable:
+    result = mutations.classified_or_undecodable(classify, body)
+    if result is None:
         return
-    assert isinstance(result, Classification)
-    assert re.fullmatch(r"[a-z0-9_]+", result.event)
-    assert result.reasons
     # Jumio has one kind of callback: there is no unknown event, only unknown statuses.
     assert result.reasons[0].code != "unrecognised_event"
     assert result.outcome is not Outcome.PASS
