@@ -23,7 +23,7 @@ from bench.suite import Options, Suite, bench_settings, topology_of
 from shared.settings import Settings
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SCENARIOS = ("http", "fixed", "overload", "worker", "e2e", "memory", "alarm")
+SCENARIOS = ("http", "fixed", "overload", "worker", "fetch", "e2e", "memory", "alarm")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

@@ -108,3 +108,20 @@ def write_manifest(directory: Path, name: str, bodies: list[Body]) -> Path:
 
 def mean_size(bodies: list[Body]) -> float:
     return sum(len(body.data) for body in bodies) / len(bodies)
+
+
+# A Jumio PROCESSED callback, as Jumio documents it; the benchmark gives each its own execution.
+_JUMIO_PROCESSED = FIXTURES / "jumio" / "processed--documented-example.json"
+JUMIO_ACCOUNT = "11111111-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+
+
+def jumio_processed(count: int) -> list[tuple[str, Body]]:
+    """``count`` PROCESSED callbacks, each about an execution of its own: (its id, the body).
+    Distinct ids, so that no fetch is shared (one resource is fetched once at a time)."""
+    template = json.loads(_JUMIO_PROCESSED.read_bytes())
+    out = []
+    for number in range(count):
+        execution = f"bench-execution-{number:08d}"
+        template["workflowExecution"]["id"] = execution
+        out.append((execution, Body("jumio", json.dumps(template).encode())))
+    return out

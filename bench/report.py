@@ -47,6 +47,10 @@ def ratios(figures: Figures) -> dict[str, float | None]:
         out[f"{bodies}.naive/b1"] = _ratio(
             _get(figures, f"{bodies}.naive", "rps"), _get(figures, f"{bodies}.b1", "rps")
         )
+    out["fetch/serial_bound"] = _ratio(
+        _get(figures, "drain_fetch.fetch", "msgs_per_s"),
+        _get(figures, "drain_fetch.fetch", "serial_bound_per_s"),
+    )
     out["worker/b3"] = _ratio(
         _get(figures, "drain.worker", "msgs_per_s"), _get(figures, "drain.b3", "msgs_per_s")
     )
@@ -68,6 +72,8 @@ def checks(figures: Figures) -> list[Check]:
         at_least(f"{bodies}.ingress/naive", 1.5)
         at_least(f"{bodies}.ingress/b1", 0.85)
     at_least("worker/b3", 0.9)
+    # Fetches answered in 50 ms, overlapped: at least half the default concurrency (8) at once.
+    at_least("fetch/serial_bound", 4.0)
 
     fixed = figures.get("fixed_rate.ingress")
     if fixed is None:

@@ -24,9 +24,15 @@ from bench.load import LoadResult, run_wrk
 from bench.procs import Memory, Process, free_port, python_module, verdict
 from shared.settings import DEFAULT_VENDORS, Settings
 from shared.topology import Topology
+from shared.vendor_api_settings import Api
+from tests.fakes import vendor_apis
+from tests.fakes.vendor_apis import FakeVendorApis
 from tests.rabbitmq_nodes import Node, NodeError
 
 WARM_UP_SECONDS = 2.0
+# The fetch scenario: a fake Jumio answering each request this late, and the backlog drained.
+FETCH_LATENCY = 0.05
+FETCH_BACKLOG = 4000
 
 
 @dataclass(frozen=True)
@@ -316,6 +322,54 @@ class Suite:
             )
         await self.bench.purge_all()
 
+    async def worker_fetch(self) -> None:
+        """The worker draining Jumio PROCESSED callbacks, each completed by a fetch from a fake
+        Jumio (tests/fakes/) that answers in 50 ms; the reference in the same run is the same
+        backlog with fetching off. Fetched one after another, 50 ms each would cap the worker
+        at 20 a second: the rate above that is the fetches it overlaps (at most
+        ``[vendor.jumio.api] concurrency``, default 8, so 160 a second)."""
+        total = min(self.options.backlog, FETCH_BACKLOG)
+        callbacks = bodies.jumio_processed(total)
+        async with FakeVendorApis(latency=FETCH_LATENCY, record=False) as fake:
+            for execution, _ in callbacks:
+                fake.add_jumio_execution(bodies.JUMIO_ACCOUNT, execution, decision="PASSED")
+            fetching = self._write_config(
+                self.settings,
+                "verdict-bench-fetch.toml",
+                "",
+                "[vendor.jumio.api]",
+                f'base_url = "{fake.base_url("jumio")}"',
+                f'client_id = "{vendor_apis.JUMIO_CLIENT_ID}"',
+                f'secrets = ["{vendor_apis.JUMIO_CLIENT_SECRET}"]',
+            )
+            configs = (("fetch", fetching), ("no_fetch", self.config))
+            for name, config in [pair for _ in range(self.options.rounds) for pair in configs]:
+                await self.bench.purge_all()
+                await self.bench.prefill([body for _, body in callbacks], total)
+                settled = Settled(self.bench)
+                await settled.start()
+                process = await self._start(f"worker-{name}", verdict(config, "worker"), None)
+                try:
+                    async with process.watching_memory() as memory:
+                        rate, seconds = await drain_rate(settled, total, timeout=600)
+                    process.check_alive()
+                finally:
+                    process.stop()
+                    await settled.stop()
+                self.run.add_round(
+                    f"drain_fetch.{name}",
+                    "msgs_per_s",
+                    msgs_per_s=round(rate, 1),
+                    messages=total,
+                    seconds=round(seconds, 2),
+                    vendor_latency_ms=FETCH_LATENCY * 1000,
+                    serial_bound_per_s=round(1 / FETCH_LATENCY, 1),
+                    concurrency=Api().concurrency,
+                    rss_peak_mib=round(memory.peak, 1),
+                    cpu_us_per_message=_per(memory.cpu_seconds, total),
+                )
+        await self.bench.purge_all()
+
     async def _start_b3(self) -> Process:
         argv = python_module(
             "bench.references", "b3", self.options.amqp_url, self.namespace, self.settings.prefetch
@@ -475,6 +529,8 @@ class Suite:
             await self.overload(max_rate * 2)
         if self.wanted("worker"):
             await self.worker_drain()
+        if self.wanted("fetch"):
+            await self.worker_fetch()
         if self.wanted("e2e"):
             worker_rate = self.run.figures.get("drain.worker", {}).get("msgs_per_s") or max_rate
             await self.end_to_end(min(max_rate, worker_rate) / 2)
