@@ -12,12 +12,11 @@ from hypothesis import strategies as st
 from shared.outcome import Outcome
 from tests.vendors import mutations
 from tests.vendors.mutations import PROPERTY, encode
-from workers.vendors import jumio, policy
+from workers.vendors import CLASSIFIERS, policy
 
 fixtures = mutations.Fixtures("jumio")
 load, body_of = fixtures.load, fixtures.body
-# Not the registry: the vendor is registered later, from the shipped table.
-classify = policy.classifier(jumio.extract, policy.Table(policy.load("jumio")))
+classify = CLASSIFIERS["jumio"]
 
 STATUS = "workflowExecution.status"
 EXAMPLE = "processed--documented-example"

@@ -1,8 +1,4 @@
-"""Onfido adapter: every fixture classified by onfido.toml, plus identity, subject and properties.
-
-The adapter is not registered yet (the lead adds it to workers/vendors/__init__.py): the
-classifier is built here from the adapter and its shipped table, as the registry will build it.
-"""
+"""Onfido adapter: each fixture classified by onfido.toml, plus identity, subject and properties."""
 
 from __future__ import annotations
 
@@ -17,13 +13,13 @@ from hypothesis import strategies as st
 from shared.outcome import Outcome
 from tests.vendors import mutations
 from tests.vendors.mutations import PROPERTY, encode
-from workers.vendors import onfido, policy
+from workers.vendors import CLASSIFIERS, SHIPPED
 from workers.vendors.base import EnumTable
 
 fixtures = mutations.Fixtures("onfido")
 load, body_of = fixtures.load, fixtures.body
-TABLE_POLICY = policy.load("onfido")
-classify = policy.classifier(onfido.extract, policy.Table(TABLE_POLICY))
+TABLE_POLICY = SHIPPED["onfido"]
+classify = CLASSIFIERS["onfido"]
 
 # (fixture, outcome, event, reason codes)
 TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [

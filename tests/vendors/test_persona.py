@@ -1,7 +1,4 @@
-"""Persona adapter: every fixture classified per docs/outcomes.md, plus properties.
-
-Decided by the shipped table directly, not through the registry: Persona is registered later.
-"""
+"""Persona adapter: every fixture classified per docs/outcomes.md, plus properties."""
 
 from __future__ import annotations
 
@@ -18,12 +15,12 @@ from shared.policy_settings import PolicyOverride
 from tests.vendors import mutations
 from tests.vendors.mutations import PROPERTY, encode
 from workers import policies
-from workers.vendors import persona, policy
+from workers.vendors import CLASSIFIERS, SHIPPED, persona
 
 fixtures = mutations.Fixtures("persona")
 load, body_of = fixtures.load, fixtures.body
-TABLE_POLICY = policy.load("persona")
-classify = policy.classifier(persona.extract, policy.Table(TABLE_POLICY))
+TABLE_POLICY = SHIPPED["persona"]
+classify = CLASSIFIERS["persona"]
 
 EN = "event.name"
 IS = "inquiry.status"

@@ -12,12 +12,11 @@ from hypothesis import strategies as st
 from shared.outcome import Outcome
 from tests.vendors import mutations
 from tests.vendors.mutations import PROPERTY, encode, encoded
-from workers.vendors import policy, sumsub
+from workers.vendors import CLASSIFIERS, policy, sumsub
 
 fixtures = mutations.Fixtures("sumsub")
 load, body_of = fixtures.load, fixtures.body
-# Not the registry: the vendor is registered later, from this adapter and its table.
-classify = policy.classifier(sumsub.extract, policy.Table(policy.load("sumsub")))
+classify = CLASSIFIERS["sumsub"]
 
 GREEN = "reviewResult.reviewAnswer:GREEN"
 RED = "reviewResult.reviewAnswer:RED"

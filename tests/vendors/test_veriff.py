@@ -11,12 +11,11 @@ from hypothesis import strategies as st
 from shared.outcome import Outcome
 from tests.vendors import mutations
 from tests.vendors.mutations import PROPERTY, encode
-from workers.vendors import policy, veriff
+from workers.vendors import CLASSIFIERS
 
 fixtures = mutations.Fixtures("veriff")
 load, body_of = fixtures.load, fixtures.body
-# Not the registry: the vendor is registered later, from the shipped table.
-classify = policy.classifier(veriff.extract, policy.Table(policy.load("veriff")))
+classify = CLASSIFIERS["veriff"]
 
 # (fixture, outcome, event, reason codes)
 TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
