@@ -16,6 +16,7 @@ from shared.policy_settings import Meaning
 from tests.vendors.mutations import PROPERTY
 from workers.vendors.policy import (
     SEVERITY,
+    Decision,
     EventPolicy,
     Facts,
     FieldPolicy,
@@ -50,6 +51,7 @@ event_policies = st.builds(
     required=st.lists(st.sampled_from(FIELDS), unique=True, max_size=2).map(tuple),
     missing=st.sampled_from([Outcome.REFER, Outcome.PENDING]),
     errors_first=st.booleans(),
+    decisive=st.lists(st.sampled_from(FIELDS), unique=True, max_size=1).map(tuple),
 )
 tables = st.builds(
     VendorPolicy,
@@ -67,6 +69,14 @@ def _is_recognised(table: VendorPolicy, field: str, value: str) -> bool:
     return Table(table).lookups[field].find(value) is not None
 
 
+def _decided_alone(table: VendorPolicy, decision: Decision) -> bool:
+    """A decisive field's verdict (or, first, a vendor's error) decided, whatever else was read."""
+    event = table.events["done"]
+    counted = [c for c in decision.counted if c.kind is Kind.VALUE and c.meaning != "ignore"]
+    errors = event.errors_first and any(c.meaning == "system_error" for c in counted)
+    return errors or any(c.key in event.decisive for c in counted)
+
+
 @PROPERTY
 @given(tables, values)
 def test_an_unrecognised_value_never_gives_pass_or_fail(
@@ -74,7 +84,7 @@ def test_an_unrecognised_value_never_gives_pass_or_fail(
 ) -> None:
     decision = evaluate(Table(table), Facts(event="done", values=read))
     unrecognised = [c for c in decision.counted if c.kind is Kind.UNRECOGNISED]
-    if any(c.meaning != "ignore" for c in unrecognised):
+    if any(c.meaning != "ignore" for c in unrecognised) and not _decided_alone(table, decision):
         assert decision.outcome not in VERDICTS
         assert "unrecognised_value" in {reason.code for reason in decision.reasons}
 
@@ -91,7 +101,7 @@ def test_an_event_the_table_does_not_list_is_pending(
 
 @PROPERTY
 @given(tables, values)
-def test_a_pass_beside_a_fail_refers_unless_errors_come_first(
+def test_a_pass_beside_a_fail_refers_unless_a_value_decides_alone(
     table: VendorPolicy, read: dict[str, str | tuple[str | None, ...] | None]
 ) -> None:
     decision = evaluate(Table(table), Facts(event="done", values=read))
@@ -99,10 +109,7 @@ def test_a_pass_beside_a_fail_refers_unless_errors_come_first(
     fixed = table.events["done"].fixed
     if fixed is not None:
         meanings.add(fixed.value)
-    vendor_error = any(
-        c.kind is Kind.VALUE and c.meaning == "system_error" for c in decision.counted
-    )
-    if {"pass", "fail"} <= meanings and not (vendor_error and table.events["done"].errors_first):
+    if {"pass", "fail"} <= meanings and not _decided_alone(table, decision):
         assert decision.outcome is Outcome.REFER
         assert decision.reasons[0].code == "contradiction"
 
@@ -118,6 +125,10 @@ def test_recognised_values_combine_by_the_events_rule(
     outcomes = [Outcome(c.meaning) for c in deciding if c.kind is Kind.VALUE]
     if event.errors_first and Outcome.SYSTEM_ERROR in outcomes:
         assert decision.outcome is Outcome.SYSTEM_ERROR  # whatever else was read
+        return
+    decisive = [c for c in deciding if c.kind is Kind.VALUE and c.key in event.decisive]
+    if decisive:
+        assert decision.outcome is Outcome(decisive[0].meaning)  # whatever else was read
         return
     if event.agree or any(c.kind is not Kind.VALUE for c in deciding):
         return

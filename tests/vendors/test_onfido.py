@@ -341,11 +341,11 @@ TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
     ),
     (
         "report-completed--sub-result-rejected-unknown-result",
-        "refer",
+        "fail",
         "report_completed",
         (
-            "unrecognised_value",
             "resource.sub_result:rejected",
+            "unrecognised_value",
             "resource.name:document",
             "object.status:complete",
         ),
@@ -912,10 +912,16 @@ def _verdict_fields() -> list[mutations.Place]:
             if resource is not None:
                 found.append((name, ("payload", "resource", "status")))
         elif event in ("check_completed", "report_completed") and resource is not None:
-            found.append((name, ("payload", "resource", "result")))
+            if not _failing_sub_result(resource):
+                found.append((name, ("payload", "resource", "result")))
             if event == "report_completed":
                 found.append((name, ("payload", "resource", "sub_result")))
     return found
+
+
+def _failing_sub_result(resource: dict[str, object]) -> bool:
+    """A rejected or suspected sub_result fails a report whatever its result says."""
+    return str(resource.get("sub_result") or "").strip().lower() in ("rejected", "suspected")
 
 
 VERDICT_FIELDS = _verdict_fields()
@@ -928,6 +934,15 @@ def test_unrecognised_verdict_value_is_never_pass_or_fail(
 ) -> None:
     result = classify(fixtures.changed(*case, value), {})
     assert result.outcome not in (Outcome.PASS, Outcome.FAIL)
+
+
+@PROPERTY
+@given(unknown_values)
+def test_a_rejected_sub_result_fails_whatever_the_result_says(value: str) -> None:
+    path = ("payload", "resource", "result")
+    result = classify(fixtures.changed("report-completed--sub-result-rejected", path, value), {})
+    assert result.outcome is Outcome.FAIL
+    assert result.reasons[0].code == "resource.sub_result:rejected"
 
 
 @PROPERTY

@@ -286,9 +286,9 @@ TABLE: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("case-resolved--status-open", "refer", "case_resolved", ("case.status:Open",)),
     (
         "case-resolved--resolution-approved-status-declined",
-        "refer",
+        "pass",
         "case_resolved",
-        ("contradiction", "case.resolution:Approved", "case.status:Declined"),
+        ("case.resolution:Approved", "case.status:Declined"),
     ),
     (
         "case-resolved--status-closed-resolution-declined",
@@ -783,13 +783,30 @@ def _object_attributes(name: str) -> dict[str, Any]:
     return attributes if isinstance(attributes, dict) else {}
 
 
+def _decides(name: str, attribute: str) -> bool:
+    """A resolved case with a resolution is decided by it: its status is only said."""
+    attributes = _object_attributes(name)
+    resolved = classify(load(name), {}).event == "case_resolved"
+    return not (
+        resolved and str(attributes.get("resolution") or "").strip() and attribute == "status"
+    )
+
+
 # Each fixture's verdict fields, where it has them: any of them unrecognised is never a verdict.
 VERDICT_FIELDS: list[tuple[str, str]] = [
     (name, attribute)
     for name in NAMES
     for attribute in ("status", "resolution", "has-match")
-    if attribute in _object_attributes(name)
+    if attribute in _object_attributes(name) and _decides(name, attribute)
 ]
+
+
+@PROPERTY
+@given(unknown_values)
+def test_a_resolution_decides_whatever_the_status_says(value: str) -> None:
+    result = classify(_with_attribute("case-resolved--resolution-approved", "status", value), {})
+    assert result.outcome is Outcome.PASS
+    assert result.reasons[0].code == "case.resolution:Approved"
 
 
 @PROPERTY

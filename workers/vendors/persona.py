@@ -219,6 +219,9 @@ def extract(body: bytes, headers: Mapping[str, str]) -> Facts:
         values["verification.type"] = payload.type if payload is not None else None
     if family == "case":
         values["case.resolution"] = attributes.resolution
+        if (attributes.resolution or "").strip():
+            # The resolution decides a resolved case; its status is only said.
+            values["case.status.noted"] = values.pop("case.status")
     if family == "report":
         values["report.has-match"] = _text(attributes.has_match)
 

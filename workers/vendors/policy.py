@@ -82,6 +82,10 @@ class EventPolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     # other fields say, agree, contradict or are missing: the vendor says its verdict fields are
     # not to be trusted (Incode's API exceptions).
     errors_first: bool = False
+    # Fields whose listed value, when it means a verdict, decides whatever the other fields say,
+    # agree, contradict or are missing (Onfido's rejected sub_result fails a report "whatever
+    # result says").
+    decisive: tuple[str, ...] = ()
     # Groups of fields whose recognised outcomes must be equal, beyond pass against fail.
     agree: tuple[tuple[str, ...], ...] = ()
 
@@ -271,6 +275,9 @@ def _combine(
     if event.errors_first and errors:
         error = errors[0]
         return Outcome.SYSTEM_ERROR, (error.reason,), f"errors first: {error.reason.code}"
+    for chosen in deciding:
+        if chosen.kind is Kind.VALUE and chosen.key in event.decisive:
+            return Outcome(chosen.meaning), (chosen.reason,), f"decisive: {chosen.reason.code}"
     if {Outcome.PASS, Outcome.FAIL} <= outcomes:
         return _contradiction(word, event, deciding, Outcome.PASS, Outcome.FAIL)
     for group in event.agree:
@@ -376,11 +383,16 @@ def resolved(table: VendorPolicy) -> VendorPolicy:
             # The rule itself, still saying whose it is (``verdict policy show`` prints it once).
             rule = msgspec.structs.replace(original, like=event.like)
         events[word] = rule
-        named = {*rule.fields, *rule.required, *(key for group in rule.agree for key in group)}
+        named = {
+            *rule.fields,
+            *rule.required,
+            *rule.decisive,
+            *(key for group in rule.agree for key in group),
+        }
         if undefined := sorted(named - table.fields.keys()):
             raise ValueError(f"{table.vendor}: {word} reads undefined fields {undefined}")
-        if not set(rule.required) <= set(rule.fields):
-            raise ValueError(f"{table.vendor}: {word}: a required field must be one it reads")
+        if not {*rule.required, *rule.decisive} <= set(rule.fields):
+            raise ValueError(f"{table.vendor}: {word}: required and decisive fields are read")
     for key, field in table.fields.items():
         Values(field.values)  # a pattern meaning pass or fail is refused here, by name
         if not all(field.values):
