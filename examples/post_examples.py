@@ -59,7 +59,7 @@ async def main(url: str, vendors: list[str], timeout: float) -> int:
                         data=path.read_bytes(),
                         headers=headers_for(vendor, path.stem),
                     ) as response:
-                        if response.status != 202:
+                        if response.status not in (200, 202):
                             print(f"{vendor}/{path.name}: HTTP {response.status}")
                             continue
                         posted[(await response.json())["message_id"]] = f"{vendor}/{path.name}"

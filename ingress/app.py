@@ -214,8 +214,8 @@ async def _publish(
             bound.warning("webhook_not_confirmed", status=503, error=type(exc).__name__)
         return _not_stored(request, exc)
     observed.confirm_seconds.observe(time.perf_counter() - publishing)
-    bound.info("webhook_accepted", status=202)
-    return json_answer(202, {"message_id": properties.message_id})
+    bound.info("webhook_accepted", status=endpoint.accepted_status)
+    return json_answer(endpoint.accepted_status, {"message_id": properties.message_id})
 
 
 # Why the broker did not take a webhook, as the ``error`` code of its 503, and what it tells.

@@ -16,6 +16,7 @@ class Endpoint:
     auth: auth.Authenticator
     addresses: AddressPolicy
     max_body_bytes: int
+    accepted_status: int
 
 
 def endpoints(settings: Settings) -> dict[str, Endpoint]:
@@ -42,6 +43,7 @@ def endpoints(settings: Settings) -> dict[str, Endpoint]:
                 sender_addresses.expand(config.allow_from), config.trusted_proxies
             ),
             max_body_bytes=config.max_body_bytes or settings.max_body_bytes,
+            accepted_status=config.accepted_status,
         )
     if problems:
         raise ConfigError(problems)

@@ -97,6 +97,9 @@ class Vendor(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     allow_from: tuple[str, ...] = ()  # CIDRs; empty allows every address
     trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For is believed
     max_body_bytes: Annotated[int, msgspec.Meta(gt=0)] | None = None  # None: the global limit
+    # The status of the answer once the broker holds the webhook: 202 (Accepted), or 200 for a
+    # vendor that retries anything but "200 OK" (Veriff) or asks for it (Jumio).
+    accepted_status: Literal[200, 202] = 202
     hmac: Hmac = msgspec.field(default_factory=Hmac)
     hmac_timestamped: HmacTimestamped = msgspec.field(
         default_factory=HmacTimestamped, name="hmac-timestamped"
@@ -117,8 +120,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "metamap": {"auth": ["hmac"], "hmac": {"header": "x-signature", "compact_json": True}},
     # Onfido: X-SHA2-Signature, hex HMAC-SHA256 of the body with the webhook's token.
     "onfido": {"auth": ["hmac"], "hmac": {"header": "x-sha2-signature"}},
-    # Veriff: X-HMAC-SIGNATURE, hex HMAC-SHA256 of the body with the shared secret.
-    "veriff": {"auth": ["hmac"], "hmac": {"header": "x-hmac-signature"}},
+    # Veriff: X-HMAC-SIGNATURE, hex HMAC-SHA256 of the body with the shared secret; a webhook
+    # not answered "200 OK" is sent again, hourly for a week.
+    "veriff": {
+        "auth": ["hmac"],
+        "hmac": {"header": "x-hmac-signature"},
+        "accepted_status": 200,
+    },
     # Sumsub: X-Payload-Digest, hex HMAC by the algorithm X-Payload-Digest-Alg names.
     "sumsub": {
         "auth": ["hmac"],
@@ -128,6 +136,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "persona": {"auth": ["hmac-timestamped"]},
     # Jumio signs nothing: its integrator chooses none, basic or header, with allow_from set to
     # Jumio's published addresses for the region (jumio-amer-1, jumio-emea-1, jumio-apac-1).
+    # Jumio asks for "200 OK".
+    "jumio": {"accepted_status": 200},
 }
 
 

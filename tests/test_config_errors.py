@@ -78,14 +78,12 @@ def test_every_problem_is_reported_in_one_run_with_where_and_what_is_allowed(
         "VERDICT_INCODE_BEARER_TOKENS_FILE: cannot read /nonexistent/tokens: No such file or"
         " directory",
         f"[vendor.w2] key 'auht' in {f}: not a setting; expected one of: auth, require,"
-        " allow_from, trusted_proxies, max_body_bytes, hmac, hmac-timestamped, basic, bearer,"
-        " header,"
-        " standard-webhooks, api (did you mean 'auth'?)",
+        " allow_from, trusted_proxies, max_body_bytes, accepted_status, hmac, hmac-timestamped,"
+        " basic, bearer, header, standard-webhooks, api (did you mean 'auth'?)",
         f"[vendor.w2] key 'max_body_bytes' in {f}: expected an integer > 0, got -1",
         f"[vendor.w2] key 'hmak' in {f}: not a setting; expected one of: auth, require,"
-        " allow_from, trusted_proxies, max_body_bytes, hmac, hmac-timestamped, basic, bearer,"
-        " header,"
-        " standard-webhooks, api (did you mean 'hmac'?)",
+        " allow_from, trusted_proxies, max_body_bytes, accepted_status, hmac, hmac-timestamped,"
+        " basic, bearer, header, standard-webhooks, api (did you mean 'hmac'?)",
         f"[vendor.idwise] key 'auth' in {f}: expected a list, each one of: none, hmac,"
         " hmac-timestamped, basic,"
         " bearer, header, standard-webhooks, got 'password'",

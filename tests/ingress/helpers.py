@@ -33,4 +33,5 @@ class Accept(Protocol):
     def __call__(
         self, client: Client, vendor: str, headers: dict[str, str], body: bytes
     ) -> Awaitable[messages.Inbound]:
-        """Posts the webhook, expects 202, and returns it as the broker received it."""
+        """Posts the webhook, expects 202 (200 for a vendor that asks for it), and returns it as
+        the broker received it."""
