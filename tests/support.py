@@ -16,6 +16,10 @@ from aiohttp.test_utils import TestClient
 
 Client = TestClient[web.Request, web.Application]
 
+# The statuses of a webhook the broker holds: 202, or 200 for the vendors that ask for it
+# (shared/vendor_settings.py: Jumio, Veriff).
+ACCEPTED = frozenset({200, 202})
+
 
 async def take(
     channel: AbstractChannel, queue_name: str, count: int = 1, timeout: float = 10.0

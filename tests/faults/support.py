@@ -24,6 +24,7 @@ from shared.broker import Broker
 from shared.outcome import Outcome, OutcomeEvent
 from shared.settings import Settings
 from shared.topology import DELIVERY_LIMIT, Topology, delete
+from tests.support import ACCEPTED
 from workers import deadletter, pipeline
 from workers.vendors import CLASSIFIERS
 from workers.vendors.base import Classifier
@@ -325,7 +326,7 @@ class Poster:
     async def _post(self, vendor: str, body: bytes) -> bool:
         try:
             async with self.session.post(f"{self.base}/webhooks/{vendor}", data=body) as response:
-                if response.status == 202:
+                if response.status in ACCEPTED:
                     self.accepted.append((await response.json())["message_id"])
                     return True
                 assert response.status == 503, response.status

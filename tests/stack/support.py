@@ -13,6 +13,8 @@ from typing import Any
 import aiohttp
 import msgspec
 
+from tests.support import ACCEPTED
+
 
 class Stack(msgspec.Struct, frozen=True):
     docker: str
@@ -89,7 +91,7 @@ async def post_until_accepted(
     while True:
         try:
             async with session.post(url, data=body, headers=dict(headers)) as response:
-                if response.status == 202:
+                if response.status in ACCEPTED:
                     answer: dict[str, str] = await response.json()
                     return answer["message_id"]
                 assert response.status == 503, (response.status, await response.text())
