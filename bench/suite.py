@@ -8,6 +8,7 @@ queues, so one scenario's backlog never slows the next.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 import uuid
@@ -296,18 +297,7 @@ class Suite:
             ("b3", self._start_b3),
         )
         for name, start in [starter for _ in range(self.options.rounds) for starter in starters]:
-            await self.bench.purge_all()
-            await self.bench.prefill(fixtures, total)
-            settled = Settled(self.bench)
-            await settled.start()
-            process = await start()
-            try:
-                async with process.watching_memory() as memory:
-                    rate, seconds = await drain_rate(settled, total, timeout=300)
-                process.check_alive()
-            finally:
-                process.stop()
-                await settled.stop()
+            rate, seconds, memory = await self._drain(start, fixtures, total, timeout=300)
             self.run.add_round(
                 f"drain.{name}",
                 "msgs_per_s",
@@ -321,6 +311,29 @@ class Suite:
                 broker_cpu_us_per_message=_per(memory.broker_cpu_seconds, total),
             )
         await self.bench.purge_all()
+
+    async def _drain(
+        self,
+        start: Callable[[], Awaitable[Process]],
+        backlog: list[bodies.Body],
+        total: int,
+        timeout: float,
+    ) -> tuple[float, float, Memory]:
+        """One round: ``total`` messages of ``backlog`` pre-filled, then drained by the process
+        ``start`` starts; the rate, the seconds and the process's memory and CPU."""
+        await self.bench.purge_all()
+        await self.bench.prefill(backlog, total)
+        settled = Settled(self.bench)
+        await settled.start()
+        process = await start()
+        try:
+            async with process.watching_memory() as memory:
+                rate, seconds = await drain_rate(settled, total, timeout=timeout)
+            process.check_alive()
+        finally:
+            process.stop()
+            await settled.stop()
+        return rate, seconds, memory
 
     async def worker_fetch(self) -> None:
         """The worker draining Jumio PROCESSED callbacks, each completed by a fetch from a fake
@@ -343,19 +356,12 @@ class Suite:
                 f'secrets = ["{vendor_apis.JUMIO_CLIENT_SECRET}"]',
             )
             configs = (("fetch", fetching), ("no_fetch", self.config))
+            backlog = [body for _, body in callbacks]
             for name, config in [pair for _ in range(self.options.rounds) for pair in configs]:
-                await self.bench.purge_all()
-                await self.bench.prefill([body for _, body in callbacks], total)
-                settled = Settled(self.bench)
-                await settled.start()
-                process = await self._start(f"worker-{name}", verdict(config, "worker"), None)
-                try:
-                    async with process.watching_memory() as memory:
-                        rate, seconds = await drain_rate(settled, total, timeout=600)
-                    process.check_alive()
-                finally:
-                    process.stop()
-                    await settled.stop()
+                start = functools.partial(
+                    self._start, f"worker-{name}", verdict(config, "worker"), None
+                )
+                rate, seconds, memory = await self._drain(start, backlog, total, timeout=600)
                 self.run.add_round(
                     f"drain_fetch.{name}",
                     "msgs_per_s",

@@ -7,13 +7,10 @@ from collections.abc import AsyncIterator
 
 import msgspec
 import pytest
-from aio_pika.abc import AbstractChannel
 
-from shared.broker import Broker
 from shared.settings import Settings
-from shared.topology import Topology
 from tests.fakes.vendor_apis import VENDORS, FakeVendorApis
-from tests.faults.conftest import SHORT_RETRY_DELAYS
+from tests.faults import conftest as fault_fixtures
 from tests.fetch.support import api
 
 
@@ -32,16 +29,6 @@ def fetching(config: Settings, fake: FakeVendorApis) -> Settings:
     return msgspec.structs.replace(config, vendor=vendors)
 
 
-@pytest.fixture
-def topology(config: Settings) -> Topology:
-    return Topology(config.namespace, config.vendors, retry_delays=SHORT_RETRY_DELAYS)
-
-
-@pytest.fixture
-async def broker(
-    topology: Topology, config: Settings, channel: AbstractChannel
-) -> AsyncIterator[Broker]:
-    broker = Broker(config.amqp_url, topology, name="test")
-    await broker.connect()
-    yield broker
-    await broker.close()
+# The fault tests' topology (their short retry delays) and a broker connected with it.
+topology = fault_fixtures.topology
+broker = fault_fixtures.broker

@@ -5,6 +5,7 @@ every failure of that API ends as docs/operations.md says."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,6 +43,24 @@ ANNOUNCING = {
 
 def announcing(vendor: str) -> bytes:
     return (FIXTURES / vendor / ANNOUNCING[vendor]).read_bytes()
+
+
+Send = Callable[[Settings, str], Awaitable[tuple[str, Ledger]]]
+
+
+@pytest.fixture
+def send(broker: Broker, channel: AbstractChannel, topology: Topology) -> Send:
+    """A worker with these settings, and the vendor's announcing webhook through it: its message
+    id, and the ledger holding what became of it."""
+
+    async def send(settings: Settings, vendor: str) -> tuple[str, Ledger]:
+        ledger = Ledger(channel, topology)
+        async with running_worker(settings, broker):
+            message_id = await publish_inbound(broker, vendor, announcing(vendor))
+            await ledger.wait_for([message_id], timeout=20)
+        return message_id, ledger
+
+    return send
 
 
 async def test_each_announced_result_ends_as_the_outcome_of_the_fetched_one(
@@ -82,14 +101,9 @@ async def test_each_announced_result_ends_as_the_outcome_of_the_fetched_one(
 async def test_without_credentials_the_announcement_stays_pending(
     config: Settings,
     fake: FakeVendorApis,
-    broker: Broker,
-    channel: AbstractChannel,
-    topology: Topology,
+    send: Send,
 ) -> None:
-    ledger = Ledger(channel, topology)
-    async with running_worker(config, broker):
-        message_id = await publish_inbound(broker, "jumio", announcing("jumio"))
-        await ledger.wait_for([message_id])
+    message_id, ledger = await send(config, "jumio")
     [event] = ledger.outcomes[message_id]
     assert event.outcome is Outcome.PENDING
     assert event.reasons[0].code == "result_not_in_webhook"
@@ -104,18 +118,13 @@ async def test_without_credentials_the_announcement_stays_pending(
 async def test_a_passing_failure_goes_round_the_retry_queue_and_then_decides(
     fetching: Settings,
     fake: FakeVendorApis,
-    broker: Broker,
-    channel: AbstractChannel,
-    topology: Topology,
+    send: Send,
     status: int,
     body: bytes | None,
 ) -> None:
     fake.add_onfido_check(CHECK, result="clear")
     fake.fail("onfido", status, times=1, body=body)
-    ledger = Ledger(channel, topology)
-    async with running_worker(fetching, broker):
-        message_id = await publish_inbound(broker, "onfido", announcing("onfido"))
-        await ledger.wait_for([message_id], timeout=20)
+    message_id, ledger = await send(fetching, "onfido")
     [event] = ledger.outcomes[message_id]
     assert event.outcome is Outcome.PASS
     assert message_id not in ledger.dead
@@ -151,16 +160,12 @@ async def test_retry_after_is_honoured_by_a_retry_queue_that_waits_as_long(
 async def test_a_lasting_failure_ends_as_a_dead_letter_saying_what_failed(
     fetching: Settings,
     fake: FakeVendorApis,
-    broker: Broker,
-    channel: AbstractChannel,
     topology: Topology,
+    send: Send,
 ) -> None:
     fake.add_incode_score(INTERVIEW)
     fake.fail("incode", 503, times=10, path=f"/omni/get/score?id={INTERVIEW}")
-    ledger = Ledger(channel, topology)
-    async with running_worker(fetching, broker):
-        message_id = await publish_inbound(broker, "incode", announcing("incode"))
-        await ledger.wait_for([message_id], timeout=20)
+    message_id, ledger = await send(fetching, "incode")
     [letter] = ledger.dead[message_id]
     assert (letter.kind, letter.reason) == ("transient", RETRIES_EXHAUSTED)
     assert letter.error == f"{client.UNAVAILABLE}: incode API answered 503"
@@ -175,9 +180,7 @@ async def test_a_lasting_failure_ends_as_a_dead_letter_saying_what_failed(
 async def test_refusals_are_permanent_dead_letters_at_once(
     fetching: Settings,
     fake: FakeVendorApis,
-    broker: Broker,
-    channel: AbstractChannel,
-    topology: Topology,
+    send: Send,
     status: int,
     reason: str,
 ) -> None:
@@ -185,10 +188,7 @@ async def test_refusals_are_permanent_dead_letters_at_once(
     # (a client fetches a new token once before it believes them; Onfido's has none).
     if status != 404:
         fake.fail("jumio", status, times=2)
-    ledger = Ledger(channel, topology)
-    async with running_worker(fetching, broker):
-        message_id = await publish_inbound(broker, "jumio", announcing("jumio"))
-        await ledger.wait_for([message_id], timeout=20)
+    message_id, ledger = await send(fetching, "jumio")
     [letter] = ledger.dead[message_id]
     assert (letter.kind, letter.reason, letter.attempts) == ("permanent", reason, 1)
     assert "jumio API answered" in (letter.error or "")

@@ -20,8 +20,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol as TypingProtocol
+from typing import TypeVar
 
 import aiohttp
+import msgspec
 from aiolimiter import AsyncLimiter
 
 from shared import logging, metrics
@@ -31,6 +33,8 @@ from workers.vendors.base import Fetch
 from workers.vendors.policy import Read
 
 log = logging.get("verdict.worker")
+
+T = TypeVar("T")
 
 UNAVAILABLE = "fetch_unavailable"
 RATE_LIMITED = "fetch_rate_limited"
@@ -47,6 +51,15 @@ _TOKEN_MARGIN = 60.0
 
 class Malformed(Exception):
     """The vendor's answer is not the documented JSON (said without its content)."""
+
+
+def decode(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
+    """A vendor's answer decoded, or Malformed: msgspec's messages name the place in the JSON,
+    never a value."""
+    try:
+        return decoder.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise Malformed(str(exc)) from None
 
 
 @dataclass(frozen=True)

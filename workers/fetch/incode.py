@@ -13,7 +13,7 @@ import time
 import msgspec
 
 from shared.vendor_api_settings import Api
-from workers.fetch.client import Malformed, Request, Token
+from workers.fetch.client import Malformed, Request, Token, decode
 from workers.vendors.base import Fetch
 from workers.vendors.policy import Read
 
@@ -52,10 +52,7 @@ class Incode:
         return self.login
 
     def read_token(self, body: bytes) -> Token:
-        try:
-            token = _logged_in.decode(body).token
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise Malformed(str(exc)) from None
+        token = decode(_logged_in, body).token
         if not token:
             raise Malformed("an empty token")
         headers = {**self.headers, "X-Incode-Hardware-Id": token}
@@ -66,8 +63,5 @@ class Incode:
         return Request(f"{self.base_url}/omni/get/score?id={interview}", headers=token.headers)
 
     def read_resource(self, what: Fetch, body: bytes) -> Read:
-        try:
-            score = _score.decode(body)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise Malformed(str(exc)) from None
+        score = decode(_score, body)
         return {"overall.status": score.overall.status if score.overall else None}

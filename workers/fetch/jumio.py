@@ -14,7 +14,7 @@ import yarl
 
 from shared.vendor_api_settings import Api
 from workers.fetch import oauth2
-from workers.fetch.client import Malformed, Request, Token
+from workers.fetch.client import Request, Token, decode
 from workers.vendors.base import Fetch
 from workers.vendors.policy import Read
 
@@ -61,8 +61,5 @@ class Jumio:
         )
 
     def read_resource(self, what: Fetch, body: bytes) -> Read:
-        try:
-            details = _details.decode(body)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise Malformed(str(exc)) from None
+        details = decode(_details, body)
         return {"decision.type": details.decision.type if details.decision else None}

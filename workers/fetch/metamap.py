@@ -12,7 +12,7 @@ import msgspec
 
 from shared.vendor_api_settings import Api
 from workers.fetch import oauth2
-from workers.fetch.client import Malformed, Request, Token
+from workers.fetch.client import Request, Token, decode
 from workers.vendors.base import Fetch
 from workers.vendors.policy import Read
 
@@ -44,9 +44,5 @@ class MetaMap:
         return Request(f"{self.base_url}/v2/verifications/{verification}", headers=token.headers)
 
     def read_resource(self, what: Fetch, body: bytes) -> Read:
-        try:
-            verification = _verification.decode(body)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise Malformed(str(exc)) from None
-        identity = verification.identity
+        identity = decode(_verification, body).identity
         return {"identityStatus": identity.status if identity is not None else None}

@@ -11,7 +11,7 @@ import time
 import msgspec
 
 from shared.vendor_api_settings import Api
-from workers.fetch.client import Malformed, Request, Token
+from workers.fetch.client import Malformed, Request, Token, decode
 
 # When the answer does not say: both vendors document an hour.
 DEFAULT_LIFETIME = 3600.0
@@ -42,10 +42,7 @@ def basic(api: Api) -> str:
 
 
 def read_token(body: bytes) -> Token:
-    try:
-        answer = _answer.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise Malformed(str(exc)) from None
+    answer = decode(_answer, body)
     if not answer.access_token:
         raise Malformed("an empty access_token")
     lifetime = answer.expires_in or answer.expires_in_camel or DEFAULT_LIFETIME

@@ -11,7 +11,7 @@ from __future__ import annotations
 import msgspec
 
 from shared.vendor_api_settings import Api
-from workers.fetch.client import Malformed, Request, Token
+from workers.fetch.client import Request, Token, decode
 from workers.vendors.base import Fetch
 from workers.vendors.policy import Read
 
@@ -50,13 +50,9 @@ class Onfido:
         )
 
     def read_resource(self, what: Fetch, body: bytes) -> Read:
-        try:
-            if what.resource == "check":
-                check = _check.decode(body)
-                return {"resource.result": check.result}
-            report = _report.decode(body)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise Malformed(str(exc)) from None
+        if what.resource == "check":
+            return {"resource.result": decode(_check, body).result}
+        report = decode(_report, body)
         return {
             "resource.result.part": report.result,
             "resource.sub_result": report.sub_result,
