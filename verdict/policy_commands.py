@@ -189,6 +189,14 @@ def _explain(
     print(f"rule     {decision.rule}", file=out)
     print(f"outcome  {decision.outcome}", file=out)
     print(f"reasons  {', '.join(reason.code for reason in decision.reasons)}", file=out)
+    if facts.fetch is not None:
+        # What a worker does where the vendor's API is configured (workers/fetch/).
+        what = f"{facts.fetch.resource} {'/'.join(facts.fetch.ids)}"
+        print(
+            f"fetch    {what}: with [vendor.{vendor}.api] configured, the worker fetches it"
+            " and decides its values by this table",
+            file=out,
+        )
     return OK
 
 

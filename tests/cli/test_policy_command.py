@@ -91,6 +91,21 @@ def test_explain_says_what_was_read_the_rule_and_the_outcome(
     assert re.search(r"^reasons\s+identityStatus:reviewNeeded$", out, re.M)
 
 
+def test_explain_says_what_a_worker_would_fetch(capsys: pytest.CaptureFixture[str]) -> None:
+    body = FIXTURES / "onfido" / "check-completed--sdk-example.json"
+    status, out, _ = _run(capsys, "policy", "explain", "--vendor", "onfido", str(body))
+    assert status == 0
+    assert re.search(r"^outcome\s+pending$", out, re.M)
+    assert re.search(
+        r"^fetch\s+check f2302f45-227d-413d-ad61-09ec077a086a: with \[vendor\.onfido\.api\]",
+        out,
+        re.M,
+    )
+    body = FIXTURES / "metamap" / "verification-completed--reviewneeded.json"
+    _, out, _ = _run(capsys, "policy", "explain", "--vendor", "metamap", str(body))
+    assert "fetch " not in out
+
+
 def test_explain_reads_headers_and_says_an_undecodable_body(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
