@@ -131,6 +131,24 @@ async def test_a_passing_failure_goes_round_the_retry_queue_and_then_decides(
     assert fake.count("onfido", CHECK) == 2
 
 
+async def test_a_slow_answer_times_out_and_a_retry_decides(
+    fetching: Settings, fake: FakeVendorApis, send: Send
+) -> None:
+    onfido = fetching.for_vendor("onfido")
+    impatient = msgspec.structs.replace(
+        onfido, api=msgspec.structs.replace(onfido.api, timeout=0.3)
+    )
+    settings = msgspec.structs.replace(fetching, vendor={**fetching.vendor, "onfido": impatient})
+    fake.add_onfido_check(CHECK, result="clear")
+    fake.delay("onfido", 2.0)
+    # The vendor is slow for the first request only: it answers in time by the retry.
+    asyncio.get_running_loop().call_later(0.4, fake.delay, "onfido", 0.0)
+    message_id, ledger = await send(settings, "onfido")
+    [event] = ledger.outcomes[message_id]
+    assert event.outcome is Outcome.PASS
+    assert fake.count("onfido", CHECK) == 2
+
+
 async def test_retry_after_is_honoured_by_a_retry_queue_that_waits_as_long(
     fetching: Settings,
     fake: FakeVendorApis,
