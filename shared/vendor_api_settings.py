@@ -53,6 +53,15 @@ def problems(vendor: str, api: Api, locate: Locate) -> list[str]:
     """What the keys allow one by one but not together; ``locate(path)`` names a key."""
     found: list[str] = []
     if not api.enabled:
+        given = [key for key in ("base_url", "token_url", "client_id", "key") if getattr(api, key)]
+        if given:
+            # Fetching is off without secrets: keys set without them would be ignored silently.
+            secrets = f"VERDICT_{vendor.upper().replace('-', '_')}_API_SECRETS"
+            found.append(
+                f"{locate(('api', given[0]))}: set without the API's secrets ('secrets' in"
+                f" [vendor.{vendor}.api], or {secrets}), so nothing would be fetched: set them"
+                f" too, or remove {', '.join(given)}"
+            )
         return found
     if vendor not in FETCHABLE:
         found.append(
@@ -65,7 +74,16 @@ def problems(vendor: str, api: Api, locate: Locate) -> list[str]:
         found.append(f"{locate(('api', 'base_url'))}: needed with credentials for {vendor}")
     for key, url in (("base_url", base_url), ("token_url", api.token_url)):
         if url is not None and not _http_url(url):
-            found.append(f"{locate(('api', key))}: expected an http:// or https:// URL")
+            found.append(
+                f"{locate(('api', key))}: expected an http:// or https:// URL with a host and no"
+                " user, password, query or fragment"
+            )
+    for key in ("secrets", "key"):
+        if len(getattr(api, key)) > 1:
+            found.append(
+                f"{locate(('api', key))}: one credential, not {len(getattr(api, key))} (an API"
+                " credential is not rotated here: change it, then restart the workers)"
+            )
     if vendor in ("jumio", "metamap", "incode") and not api.client_id:
         what = "the executive user's email" if vendor == "incode" else "the OAuth2 client id"
         found.append(f"{locate(('api', 'client_id'))}: needed with secrets ({what})")
@@ -79,4 +97,6 @@ def _http_url(text: str) -> bool:
         url = yarl.URL(text)
     except ValueError:
         return False
-    return url.scheme in ("http", "https") and bool(url.host)
+    # Credentials go in headers; a query or fragment would be cut off by the API's paths.
+    plain = not (url.user or url.password or url.query_string or url.fragment)
+    return url.scheme in ("http", "https") and bool(url.host) and plain

@@ -14,7 +14,7 @@ from shared.messages import Inbound
 from shared.outcome import OutcomeEvent, event_id
 from workers.vendors import CLASSIFIERS, SHIPPED_DIGEST
 from workers.vendors.base import Classification, Classifier, Undecodable, slug
-from workers.vendors.policy import Completer, Read
+from workers.vendors.policy import Completer, Fetched
 
 NO_ADAPTER = "no_adapter"
 UNDECODABLE = "undecodable"
@@ -51,7 +51,7 @@ def decide(
         return Rejection(UNDECODABLE, str(exc))
 
 
-def complete(inbound: Inbound, completer: Completer, fetched: Read) -> Classification:
+def complete(inbound: Inbound, completer: Completer, fetched: Fetched) -> Classification:
     """The verdict on the body with the result fetched for it. The body decoded once already
     (``decide``), so it decodes again."""
     return completer(inbound.body, inbound.http_headers, fetched)

@@ -4,8 +4,8 @@ Three kinds of failure (docs/operations.md):
 - permanent: the body cannot be decoded or classified. Dead-lettered at once.
 - transient: the broker did not confirm what the worker published, or a vendor's API could not
   answer now (timeout, 5xx, 429; workers/fetch/). Retried through the TTL retry queues
-  (shared/topology.py), no sooner than a vendor's Retry-After asks, then dead-lettered when the
-  attempts run out.
+  (shared/topology.py), no sooner than a vendor's Retry-After asks (up to the longest delay),
+  then dead-lettered when the attempts run out.
 - poison: anything else the handler raised. The message is requeued (a quorum queue puts it at
   the back) and dead-lettered here on its last allowed delivery. A worker that dies on it never
   gets that far: then the queue's delivery limit dead-letters it (with the broker's ``x-death``
@@ -130,11 +130,6 @@ class Settler:
     ) -> Settled:
         delays = self.broker.topology.retry_delays
         attempt = _int(message.headers.get(messages.ATTEMPTS)) + 1
-        if retry_after is not None and attempt <= len(delays):
-            # The first delay of the schedule that waits as long as asked (the longest, if none
-            # does): the attempts it skips count as spent, so the schedule still ends.
-            waits = [n for n, delay in enumerate(delays, start=1) if delay >= retry_after]
-            attempt = max(attempt, waits[0] if waits else len(delays))
         if attempt > len(delays):
             return await self._fail(
                 message,
@@ -143,7 +138,12 @@ class Settler:
                 f"{reason}: {error}",
                 attempts=attempt,
             )
-        queue = self.broker.topology.retry_queue(_vendor(message), delays[attempt - 1])
+        delay = delays[attempt - 1]
+        if retry_after is not None and retry_after > delay:
+            # A retry queue that waits as long as the vendor asked (the longest, if none does).
+            # Only tries are counted: a long wait spends no attempt of the schedule.
+            delay = next((d for d in delays if d >= retry_after), delays[-1])
+        queue = self.broker.topology.retry_queue(_vendor(message), delay)
         headers = _failure_headers(message, FailureKind.TRANSIENT, reason, error, attempt)
         try:
             await self.publisher.publish(

@@ -115,6 +115,7 @@ class Worker:
         log.info(
             "worker_started",
             vendors=list(self.broker.topology.vendors),
+            fetching=sorted(self.fetchers.enabled),
             policy_digest=self.policy.digest,
             policy_changes=len(self.policy.changed),
         )

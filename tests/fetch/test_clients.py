@@ -81,7 +81,10 @@ async def test_each_vendor_gives_its_verdict_fields_and_nothing_else(
     values: dict[str, str],
 ) -> None:
     fetched = await vendor_api(fake, session, vendor).fetch(what)
-    assert dict(fetched) == values
+    assert dict(fetched.values) == values
+    # Jumio's record names whose verification it is (the fake's: user-42).
+    expected = {"user_reference": "user-42", "definition_key": "10013"} if vendor == "jumio" else {}
+    assert fetched.subject == expected
     # The answers hold names, birth dates, document numbers and image links: none is kept.
     kept = repr(fetched)
     assert not [value for value in vendor_bodies.PERSONAL_DATA if value in kept]
@@ -144,13 +147,13 @@ async def test_an_unknown_resource_is_a_permanent_not_found(
 @pytest.mark.parametrize(
     ("status", "retry_after", "reason", "waited"),
     [
-        (429, "7", client.RATE_LIMITED, 7.0),
+        (429, "1", client.RATE_LIMITED, 1.0),
         (429, None, client.RATE_LIMITED, None),
         (500, None, client.UNAVAILABLE, None),
-        (503, "30", client.UNAVAILABLE, 30.0),
+        (503, "1", client.UNAVAILABLE, 1.0),
     ],
 )
-async def test_a_busy_or_failing_api_is_transient_with_its_retry_after(
+async def test_a_busy_or_failing_api_is_transient_and_its_pause_is_kept(
     fake: FakeVendorApis,
     session: aiohttp.ClientSession,
     vendor: str,
@@ -165,7 +168,36 @@ async def test_a_busy_or_failing_api_is_transient_with_its_retry_after(
     with pytest.raises(Transient) as failed:
         await client_.fetch(ONE[vendor])
     assert (failed.value.reason, failed.value.retry_after) == (reason, waited)
-    assert await client_.fetch(ONE[vendor])  # and the next time it answers
+    assert await client_.fetch(ONE[vendor])  # and the next time it answers,
+    refused, answered = fake.requests[-2:]
+    # after the pause the vendor asked for (a bound from below: a slow machine only adds).
+    assert answered.started - refused.started >= (waited or 0.0)
+
+
+async def test_a_long_pause_sends_the_next_fetches_to_the_retry_queues_unasked(
+    fake: FakeVendorApis, session: aiohttp.ClientSession
+) -> None:
+    client_ = vendor_api(fake, session, "onfido")
+    fake.fail("onfido", 429, retry_after="60")
+    with pytest.raises(Transient):
+        await client_.fetch(CHECK)
+    asked = fake.count("onfido")
+    with pytest.raises(Transient) as paused:
+        await client_.fetch(CHECK)
+    assert paused.value.reason == client.RATE_LIMITED
+    assert paused.value.retry_after is not None
+    assert 55 < paused.value.retry_after <= 60
+    assert fake.count("onfido") == asked  # the vendor was not asked again
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "-5", "soon", "99999999999999999999"])
+async def test_a_retry_after_that_is_no_delay_is_ignored_or_capped(
+    fake: FakeVendorApis, session: aiohttp.ClientSession, value: str
+) -> None:
+    fake.fail("onfido", 429, retry_after=value)
+    with pytest.raises(Transient) as failed:
+        await vendor_api(fake, session, "onfido").fetch(CHECK)
+    assert failed.value.retry_after in (None, client.MAX_RETRY_AFTER)
 
 
 async def test_retry_after_as_an_http_date_is_read_as_seconds(
@@ -216,7 +248,7 @@ async def test_one_resource_is_fetched_once_however_many_ask_at_once(
     fake.delay("onfido", 0.2)
     client_ = vendor_api(fake, session, "onfido")
     answers = await asyncio.gather(*(client_.fetch(CHECK) for _ in range(5)))
-    assert all(answer == {"resource.result": "consider"} for answer in answers)
+    assert all(answer.values == {"resource.result": "consider"} for answer in answers)
     assert fake.count("onfido", CHECK.ids[0]) == 1
     # A failure reaches every one waiting, and the next ask tries again.
     fake.fail("onfido", 500)
@@ -253,3 +285,19 @@ async def test_the_rate_limit_spaces_requests(
     # burst of five, then one every fifth of a second) the eighth starts three fifths after the
     # first. A bound from below: a slow machine only makes it later.
     assert starts[7] - starts[0] >= 0.55
+
+
+async def test_fetches_refused_together_renew_the_token_once(
+    fake: FakeVendorApis, session: aiohttp.ClientSession
+) -> None:
+    executions = [f"e{n:04d}" for n in range(5)]
+    for execution in executions:
+        fake.add_jumio_execution(EXECUTION.ids[0], execution)
+    client_ = vendor_api(fake, session, "jumio")
+    await client_.fetch(EXECUTION)
+    fake.expire_tokens()
+    fake.delay("jumio", 0.1)  # all five are refused before any has a new token
+    await asyncio.gather(
+        *(client_.fetch(Fetch(EXECUTION.resource, (EXECUTION.ids[0], e))) for e in executions)
+    )
+    assert fake.count("jumio", "/oauth2/token") == 2  # the first, and one renewal

@@ -12,7 +12,7 @@ from shared.outcome import Outcome
 from shared.policy_settings import PolicyOverride
 from workers import policies
 from workers.vendors import CLASSIFIERS
-from workers.vendors.policy import RESULT_FETCHED, Read
+from workers.vendors.policy import RESULT_FETCHED, Fetched
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ANNOUNCING = {
@@ -63,8 +63,7 @@ def test_a_fetched_value_is_decided_by_the_table(
     vendor: str, key: str, value: str | None, outcome: str, deciding: str
 ) -> None:
     complete = policies.effective().completers()[vendor]
-    fetched: Read = {key: value}
-    verdict = complete(announcing(vendor), {}, fetched)
+    verdict = complete(announcing(vendor), {}, Fetched({key: value}))
     assert (verdict.outcome, verdict.reasons[0].code) == (Outcome(outcome), deciding)
     assert verdict.reasons[-1].code == RESULT_FETCHED
     assert verdict.fetch is None
@@ -80,5 +79,16 @@ def test_a_fetched_value_is_decided_by_the_table(
 def test_a_deployments_change_applies_to_fetched_values() -> None:
     change = PolicyOverride(vendor="jumio", field="decision.type", value="WARNING", outcome="fail")
     complete = policies.effective((change,)).completers()["jumio"]
-    verdict = complete(announcing("jumio"), {}, {"decision.type": "WARNING"})
+    verdict = complete(announcing("jumio"), {}, Fetched({"decision.type": "WARNING"}))
     assert verdict.outcome is Outcome.FAIL
+
+
+def test_the_apis_ids_replace_the_bodys() -> None:
+    # Jumio signs no callback: whose verification it is comes from Jumio's own record.
+    body = (FIXTURES / "jumio" / "processed--with-user-reference.json").read_bytes()
+    alone = CLASSIFIERS["jumio"](body, {})
+    assert alone.subject["user_reference"] != "user-42"
+    complete = policies.effective().completers()["jumio"]
+    fetched = Fetched({"decision.type": "PASSED"}, {"user_reference": "user-42"})
+    verdict = complete(body, {}, fetched)
+    assert verdict.subject == {**alone.subject, "user_reference": "user-42"}

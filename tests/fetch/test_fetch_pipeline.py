@@ -5,6 +5,7 @@ every failure of that API ends as docs/operations.md says."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -173,6 +174,24 @@ async def test_retry_after_is_honoured_by_a_retry_queue_that_waits_as_long(
     assert event.outcome is Outcome.FAIL
     [refused, answered] = [r for r in fake.requests if VERIFICATION in r.path]
     assert answered.started - refused.started >= 1.0
+
+
+async def test_a_vendor_that_keeps_asking_to_wait_gets_each_try_then_a_dead_letter(
+    fetching: Settings, fake: FakeVendorApis, topology: Topology, send: Send
+) -> None:
+    # Each Retry-After (1 s) is longer than the first retry delay (0.5 s): waited out, and no
+    # try of the schedule spent on it.
+    fake.add_metamap_verification(VERIFICATION)
+    path = f"/v2/verifications/{VERIFICATION}"
+    fake.fail("metamap", 429, times=10, retry_after="1", path=path)
+    message_id, ledger = await send(fetching, "metamap")
+    [letter] = ledger.dead[message_id]
+    assert (letter.kind, letter.reason) == ("transient", RETRIES_EXHAUSTED)
+    assert letter.error == f"{client.RATE_LIMITED}: metamap API answered 429"
+    assert letter.attempts == len(topology.retry_delays) + 1
+    tries = sorted(r.started for r in fake.requests if VERIFICATION in r.path)
+    assert len(tries) == len(topology.retry_delays) + 1
+    assert all(b - a >= 1.0 for a, b in itertools.pairwise(tries))
 
 
 async def test_a_lasting_failure_ends_as_a_dead_letter_saying_what_failed(

@@ -50,6 +50,11 @@ class Fetchers:
         self._session: aiohttp.ClientSession | None = None
         self.vendors: dict[str, VendorApi] = {}
 
+    @property
+    def enabled(self) -> list[str]:
+        """The vendors whose announced results are fetched."""
+        return list(self._apis)
+
     async def open(self) -> None:
         if not self._apis or self._session is not None:
             return
@@ -57,6 +62,13 @@ class Fetchers:
             headers={"User-Agent": _user_agent()},
             # Vendors' answers are not the place to keep cookies.
             cookie_jar=aiohttp.DummyCookieJar(),
+            # Each vendor's concurrency bounds its connections; aiohttp's own pool of 100 must
+            # not make one vendor's requests wait for another's (the wait counts as timeout).
+            connector=aiohttp.TCPConnector(
+                limit=sum(api.concurrency for api in self._apis.values())
+            ),
+            # An egress proxy (HTTPS_PROXY, NO_PROXY) is used as the environment says.
+            trust_env=True,
         )
         for vendor, api in self._apis.items():
             base_url = api.base_url or DEFAULT_BASE_URLS[vendor]

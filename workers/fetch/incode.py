@@ -15,7 +15,7 @@ import msgspec
 from shared.vendor_api_settings import Api
 from workers.fetch.client import Malformed, Request, Token, decode
 from workers.vendors.base import Fetch
-from workers.vendors.policy import Read
+from workers.vendors.policy import Fetched
 
 # Incode's executive tokens last 24 hours; renewed an hour early.
 TOKEN_LIFETIME = 23 * 3600.0
@@ -62,6 +62,6 @@ class Incode:
         [interview] = what.ids
         return Request(f"{self.base_url}/omni/get/score?id={interview}", headers=token.headers)
 
-    def read_resource(self, what: Fetch, body: bytes) -> Read:
+    def read_resource(self, what: Fetch, body: bytes) -> Fetched:
         score = decode(_score, body)
-        return {"overall.status": score.overall.status if score.overall else None}
+        return Fetched({"overall.status": score.overall.status if score.overall else None})

@@ -3,8 +3,9 @@
 A token from ``POST https://auth.<region>.jumio.ai/oauth2/token`` (OAuth2 client credentials;
 an API client with the retrieval role is enough), then ``GET {base}/api/v1/accounts/{account}/
 workflow-executions/{id}`` with a meaningful ``User-Agent``, which Jumio requires. Only
-``decision.type`` is read: the capabilities' extracted data (names, birth dates, document
-numbers) and the credentials' image links are never declared.
+``decision.type`` and the workflow's ``userReference`` and ``definitionKey`` (which replace the
+callback's: Jumio signs no callback) are read: the capabilities' extracted data (names, birth
+dates, document numbers) and the credentials' image links are never declared.
 """
 
 from __future__ import annotations
@@ -15,16 +16,23 @@ import yarl
 from shared.vendor_api_settings import Api
 from workers.fetch import oauth2
 from workers.fetch.client import Request, Token, decode
-from workers.vendors.base import Fetch
-from workers.vendors.policy import Read
+from workers.vendors import base
+from workers.vendors.base import Fetch, Id
+from workers.vendors.policy import Fetched
 
 
 class Decision(msgspec.Struct, frozen=True):
     type: str | None = None
 
 
+class Workflow(msgspec.Struct, frozen=True, rename="camel"):
+    user_reference: Id | None = None
+    definition_key: Id | None = None
+
+
 class Details(msgspec.Struct, frozen=True):
     decision: Decision | None = None
+    workflow: Workflow | None = None
 
 
 _details = msgspec.json.Decoder(Details, strict=False)
@@ -60,6 +68,15 @@ class Jumio:
             self.base_url + path, headers={**token.headers, "Accept": "application/json"}
         )
 
-    def read_resource(self, what: Fetch, body: bytes) -> Read:
+    def read_resource(self, what: Fetch, body: bytes) -> Fetched:
         details = decode(_details, body)
-        return {"decision.type": details.decision.type if details.decision else None}
+        workflow = details.workflow or Workflow()
+        # Jumio signs no callback: the person's reference is taken from Jumio's own record, so
+        # a posted callback cannot pair another execution's decision with someone else's.
+        subject = base.subject(
+            user_reference=base.id_text(workflow.user_reference),
+            definition_key=base.id_text(workflow.definition_key),
+        )
+        return Fetched(
+            {"decision.type": details.decision.type if details.decision else None}, subject
+        )

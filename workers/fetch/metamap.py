@@ -14,7 +14,7 @@ from shared.vendor_api_settings import Api
 from workers.fetch import oauth2
 from workers.fetch.client import Request, Token, decode
 from workers.vendors.base import Fetch
-from workers.vendors.policy import Read
+from workers.vendors.policy import Fetched
 
 
 class Identity(msgspec.Struct, frozen=True):
@@ -43,6 +43,6 @@ class MetaMap:
         [verification] = what.ids
         return Request(f"{self.base_url}/v2/verifications/{verification}", headers=token.headers)
 
-    def read_resource(self, what: Fetch, body: bytes) -> Read:
+    def read_resource(self, what: Fetch, body: bytes) -> Fetched:
         identity = decode(_verification, body).identity
-        return {"identityStatus": identity.status if identity is not None else None}
+        return Fetched({"identityStatus": identity.status if identity is not None else None})

@@ -13,7 +13,7 @@ import msgspec
 from shared.vendor_api_settings import Api
 from workers.fetch.client import Request, Token, decode
 from workers.vendors.base import Fetch
-from workers.vendors.policy import Read
+from workers.vendors.policy import Fetched
 
 VERSION = "v3.6"
 
@@ -49,12 +49,14 @@ class Onfido:
             f"{self.base_url}/{VERSION}/{what.resource}s/{object_id}", headers=token.headers
         )
 
-    def read_resource(self, what: Fetch, body: bytes) -> Read:
+    def read_resource(self, what: Fetch, body: bytes) -> Fetched:
         if what.resource == "check":
-            return {"resource.result": decode(_check, body).result}
+            return Fetched({"resource.result": decode(_check, body).result})
         report = decode(_report, body)
-        return {
-            "resource.result.part": report.result,
-            "resource.sub_result": report.sub_result,
-            "resource.name": report.name,
-        }
+        return Fetched(
+            {
+                "resource.result.part": report.result,
+                "resource.sub_result": report.sub_result,
+                "resource.name": report.name,
+            }
+        )

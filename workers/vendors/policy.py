@@ -127,9 +127,18 @@ class Facts(msgspec.Struct, frozen=True, kw_only=True):
     fetch: base.Fetch | None = None
 
 
+class Fetched(msgspec.Struct, frozen=True):
+    """What the vendor's API gave for a result a body announced: the verdict values, keyed as the
+    table reads them, and the ids the API holds for the person (they replace the body's: the
+    API, not an unsigned body, says whose verification it is)."""
+
+    values: Read
+    subject: dict[str, str] = msgspec.field(default_factory=dict)
+
+
 Extractor = Callable[[bytes, Mapping[str, str]], Facts]
-# Decides a body with the values fetched for it: what ``Facts.fetch`` announced.
-Completer = Callable[[bytes, Mapping[str, str], Read], base.Classification]
+# Decides a body with what was fetched for it: what ``Facts.fetch`` announced.
+Completer = Callable[[bytes, Mapping[str, str], Fetched], base.Classification]
 
 # The note on an outcome decided by a fetched result.
 RESULT_FETCHED = "result_fetched"
@@ -335,19 +344,23 @@ def completer(extract: Extractor, table: Table) -> Completer:
     """Decide a body together with the result fetched for it: the fetched values are read as
     the body's own would be, by the same table (a deployment's changes included)."""
 
-    def complete(body: bytes, headers: Mapping[str, str], fetched: Read) -> base.Classification:
+    def complete(body: bytes, headers: Mapping[str, str], fetched: Fetched) -> base.Classification:
         return _classification(table, with_fetched(extract(body, headers), fetched))
 
     return complete
 
 
-def with_fetched(facts: Facts, fetched: Read) -> Facts:
-    """The facts with the fetched values in, and a note saying where they came from."""
+def with_fetched(facts: Facts, fetched: Fetched) -> Facts:
+    """The facts with the fetched values and ids in, and a note saying where they came from."""
     if facts.fetch is None:
         return facts
     note = Reason(RESULT_FETCHED, f"{facts.fetch.resource} fetched from the vendor's API")
     return msgspec.structs.replace(
-        facts, values={**facts.values, **fetched}, notes=(*facts.notes, note), fetch=None
+        facts,
+        values={**facts.values, **fetched.values},
+        subject={**facts.subject, **fetched.subject},
+        notes=(*facts.notes, note),
+        fetch=None,
     )
 
 
