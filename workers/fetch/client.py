@@ -29,6 +29,7 @@ from aiolimiter import AsyncLimiter
 from shared import logging, metrics
 from shared.vendor_api_settings import Api
 from workers.settle import Permanent, Transient
+from workers.vendors import base
 from workers.vendors.base import Fetch
 from workers.vendors.policy import Fetched
 
@@ -59,14 +60,8 @@ class Malformed(Exception):
 
 
 def decode(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
-    """A vendor's answer decoded, or Malformed: msgspec's messages name the place in the JSON,
-    never a value."""
-    try:
-        return decoder.decode(body)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise Malformed(str(exc)) from None
-    except RecursionError:
-        raise Malformed("JSON nested too deeply") from None
+    """A vendor's answer decoded, or Malformed (saying where, never a value)."""
+    return base.decode(decoder, body, Malformed)
 
 
 @dataclass(frozen=True)

@@ -69,8 +69,13 @@ class Undecodable(Exception):
     """The body is not one of the vendor's shapes. The message says where it went wrong."""
 
 
-def decode(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
-    """Decode with a vendor's decoder, turning msgspec's errors into :class:`Undecodable`.
+def decode(
+    decoder: msgspec.json.Decoder[T],
+    body: bytes,
+    failure: type[Exception] = Undecodable,
+) -> T:
+    """Decode with a vendor's decoder, turning msgspec's errors into ``failure``
+    (:class:`Undecodable` for a webhook; workers/fetch/ says Malformed of an API's answer).
 
     msgspec's messages name the path in the body (``... - at `$.step.error```), never the
     values, so they are safe to record on a dead letter.
@@ -78,10 +83,10 @@ def decode(decoder: msgspec.json.Decoder[T], body: bytes) -> T:
     try:
         return decoder.decode(body)
     except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-        raise Undecodable(str(exc)) from exc
+        raise failure(str(exc)) from None
     except RecursionError:
         # msgspec recurses once per nesting level, even through fields it skips.
-        raise Undecodable("JSON nested too deeply") from None
+        raise failure("JSON nested too deeply") from None
 
 
 def lenient_decoder(type_: type[T]) -> msgspec.json.Decoder[T]:
