@@ -28,6 +28,14 @@ NO_BROKER = (
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that talks to a RabbitMQ (it uses the ``rabbitmq`` fixture, directly or through
+    another) is marked ``broker``: CI runs only those again against RabbitMQ 4."""
+    for item in items:
+        if "rabbitmq" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.broker)
+
+
 class BrokerUnderTest(msgspec.Struct, frozen=True):
     """The RabbitMQ the tests use, and how to run ``rabbitmqctl`` against it (fault tests); it
     returns what the command printed."""
