@@ -10,7 +10,7 @@ import ipaddress
 import pytest
 
 from ingress.peer import AddressPolicy
-from ingress.signatures import StandardWebhooksSignature, compact_json
+from ingress.signatures import StandardWebhooksSignature, TimestampedSignature, compact_json
 
 
 def test_address_policy() -> None:
@@ -72,6 +72,22 @@ def test_standard_webhooks_tolerance_both_ways() -> None:
     # Far too many digits for a time: refused, not an overflow (it was a 500).
     assert not check.verify(headers(10**400), b"{}")
     assert not check.verify(headers(int("9" * 4000)), b"{}")
+
+
+def test_timestamped_tolerance_both_ways() -> None:
+    now = 1_700_000_000.0
+    check = TimestampedSignature(
+        header="persona-signature", secrets=[b"secret"], tolerance=300, clock=lambda: now
+    )
+
+    def headers(at: int) -> dict[str, str]:
+        digest = hmac.new(b"secret", f"{at}.".encode() + b"{}", hashlib.sha256).hexdigest()
+        return {"persona-signature": f"t={at},v1={digest}"}
+
+    assert check.verify(headers(int(now) - 300), b"{}")
+    assert check.verify(headers(int(now) + 300), b"{}")
+    assert not check.verify(headers(int(now) - 301), b"{}")
+    assert not check.verify(headers(int(now) + 301), b"{}")
 
 
 def test_standard_webhooks_secret_forms() -> None:
