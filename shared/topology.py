@@ -253,9 +253,15 @@ async def _exchange(channel: AbstractChannel, name: str, type_: ExchangeType) ->
     return await channel.declare_exchange(name, type_, durable=True)
 
 
-async def delete(channel: AbstractChannel, topology: Topology) -> None:
-    """Remove everything :meth:`Topology.declare` made (tests, and tearing down a namespace)."""
-    for queue in [*topology.queue_names(), *topology.archive_names()]:
+async def delete(channel: AbstractChannel, *topologies: Topology) -> None:
+    """Remove everything :meth:`Topology.declare` made for these topologies, each name once
+    (tests, and tearing down a namespace)."""
+    queues = dict.fromkeys(
+        name
+        for topology in topologies
+        for name in [*topology.queue_names(), *topology.archive_names()]
+    )
+    for queue in queues:
         await channel.queue_delete(queue)
-    for exchange in topology.exchange_names():
+    for exchange in dict.fromkeys(name for t in topologies for name in t.exchange_names()):
         await channel.exchange_delete(exchange)

@@ -134,10 +134,9 @@ async def channel(
     await topology.declare(channel)
     yield channel
     cleanup = await connection.channel()
-    await delete(cleanup, topology)
     # The verdict processes a test starts declare the production retry queues, whatever
     # shorter delays the test itself uses.
-    await delete(cleanup, Topology(topology.namespace, topology.vendors))
+    await delete(cleanup, topology, Topology(topology.namespace, topology.vendors))
     await cleanup.close()
 
 

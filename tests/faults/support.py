@@ -118,8 +118,7 @@ async def namespace_channel(
         if declare:
             await topology.declare(channel)
         yield channel
-        await delete(channel, topology)
-        await delete(channel, Topology(topology.namespace, topology.vendors))
+        await delete(channel, topology, Topology(topology.namespace, topology.vendors))
     finally:
         await connection.close()
 
