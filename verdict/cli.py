@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.metadata
 import os
 import sys
 from collections.abc import Sequence
 
 from ingress.endpoint import endpoints
-from shared import logging, settings
+from shared import logging, package, settings
 from verdict import (
     dlq_commands,
     outcomes_commands,
@@ -83,10 +82,7 @@ def _accept_config_after_commands(parser: argparse.ArgumentParser) -> None:
 
 
 def _version() -> str:
-    try:
-        return importlib.metadata.version("verdict")
-    except importlib.metadata.PackageNotFoundError:
-        return "(not installed: no package metadata)"
+    return package.version() or "(not installed: no package metadata)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,11 +9,11 @@ like the body's own; without them the event stays ``pending``, ``result_not_in_w
 
 from __future__ import annotations
 
-import importlib.metadata
 from collections.abc import Callable, Mapping
 
 import aiohttp
 
+from shared import package
 from shared.settings import Settings
 from shared.vendor_api_settings import DEFAULT_BASE_URLS, Api
 from workers.fetch.client import Protocol, VendorApi
@@ -32,10 +32,8 @@ PROTOCOLS: Mapping[str, Callable[[str, Api], Protocol]] = {
 
 def _user_agent() -> str:
     # Jumio refuses requests without a meaningful User-Agent.
-    try:
-        return f"Verdict/{importlib.metadata.version('verdict')}"
-    except importlib.metadata.PackageNotFoundError:
-        return "Verdict"
+    version = package.version()
+    return f"Verdict/{version}" if version else "Verdict"
 
 
 class Fetchers:

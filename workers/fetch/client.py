@@ -155,7 +155,10 @@ class VendorApi:
         result = "ok"
         try:
             async with asyncio.timeout(self._deadline):
-                return await self._fetch(what)
+                try:
+                    return await self._fetch(what)
+                except Malformed as exc:  # an answer, or a token's, that is not the vendor's JSON
+                    raise Transient(MALFORMED, f"{self.vendor} API: {exc}") from None
         except TimeoutError:
             result = "unavailable"
             error = f"{self.vendor} API: no answer within {self._deadline:g} s, waits included"
@@ -185,10 +188,7 @@ class VendorApi:
                 continue
             break
         self._raise_for(status, what, retry_after)
-        try:
-            return self.protocol.read_resource(what, body)
-        except Malformed as exc:
-            raise Transient(MALFORMED, f"{self.vendor} API: {exc}") from None
+        return self.protocol.read_resource(what, body)
 
     async def _current_token(self, refused: Token | None = None) -> Token:
         """The token to send: a new one when there is none, it is about to expire, or it is the
@@ -205,10 +205,7 @@ class VendorApi:
             return self.protocol.read_token(b"")
         status, body, retry_after = await self._send(request)
         self._raise_for(status, None, retry_after)
-        try:
-            return self.protocol.read_token(body)
-        except Malformed as exc:
-            raise Transient(MALFORMED, f"{self.vendor} token endpoint: {exc}") from None
+        return self.protocol.read_token(body)
 
     async def _send(self, request: Request) -> tuple[int, bytes, float | None]:
         """One request within the limits; its status, body and Retry-After."""
@@ -238,8 +235,6 @@ class VendorApi:
             except aiohttp.ClientError as exc:
                 error = f"{self.vendor} API: {type(exc).__name__}"
                 raise Transient(UNAVAILABLE, error) from None
-            except Malformed as exc:
-                raise Transient(MALFORMED, f"{self.vendor} API: {exc}") from None
 
     def _raise_for(self, status: int, what: Fetch | None, retry_after: float | None) -> None:
         if 200 <= status < 300:
